@@ -1,0 +1,1 @@
+"""ShopLens analytics: read → recognise → validate → store → query. Never imports streamlit."""

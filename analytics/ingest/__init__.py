@@ -1,0 +1,1 @@
+"""Reading export files: decode → table → recognise → normalise into canonical frames."""

@@ -1,0 +1,134 @@
+"""The values passed between the ingest steps and the workspace.
+
+read (bytes → RawTable) → recognise (header → Recognition) → normalise (RawTable + mapping →
+PreparedImport with a canonical DataFrame) → workspace.commit (one transaction).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the importer assumed or fixed, shown to the user; `code` is a catalogue key
+    under `notice.`, `params` fill its placeholders."""
+
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """What the user told us about a file (CLI flags or upload-page choices)."""
+
+    kind: str | None = None  # force a kind instead of detecting it
+    shop: str = ""  # '' = the default shop
+    mapping: Mapping[str, str] = field(default_factory=dict, hash=False)  # source col → field
+    columns: tuple[str, ...] | None = None  # field names for a headerless file
+    sheet: str | None = None  # Excel sheet to read when several are recognisable
+
+
+@dataclass
+class RawTable:
+    """A file's cells as text, after decoding and locating the header.
+
+    `rows[i]` came from physical line (or sheet row) `line_numbers[i]`, 1-based, so every later
+    error can name the line a user sees in their editor or Excel. Cells are `str` or None
+    (an empty cell); nothing is typed yet.
+    """
+
+    file: str
+    header: list[str]
+    rows: list[list[str | None]]
+    line_numbers: list[int]
+    header_line: int  # 1-based; 0 for headerless files read with --columns
+    encoding: str | None = None  # None for Excel
+    sheet: str | None = None
+    notices: list[Notice] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """What recognise() made of a header: kind, platform and source column → field mapping."""
+
+    kind: str | None
+    platform: str | None
+    mapping: Mapping[str, str]  # source column (as written) → canonical field
+    missing: tuple[str, ...]  # required fields of `kind` with no column
+    unmapped: tuple[str, ...]  # source columns that map to nothing (ignored)
+    score: float = 0.0  # share of header cells recognised, for choosing among candidates
+
+    @property
+    def complete(self) -> bool:
+        return self.kind is not None and not self.missing
+
+
+@dataclass(frozen=True)
+class TotalsCheck:
+    """The totals row (合计/Total) found and dropped, checked against the column sums."""
+
+    line: int
+    matched: bool
+    mismatches: Mapping[str, tuple[float, float]] = field(default_factory=dict, hash=False)
+    # field → (total row value, sum of the rows)
+
+
+@dataclass
+class PreparedImport:
+    """A file fully read and validated, ready to store in one transaction; also the preview
+    the upload page shows before anything is stored."""
+
+    file_name: str  # display name only (control/bidi characters removed)
+    data: bytes  # the exact uploaded bytes, archived as raw/<sha256>.<ext>
+    sha256: str
+    ext: str  # lower-case extension without the dot, e.g. "csv"
+    kind: str
+    platform: str | None
+    shop: str
+    encoding: str | None
+    sheet: str | None
+    mapping: Mapping[str, str]
+    header_signature: str  # stable hash of the normalised header, for remembered mappings
+    frame: pd.DataFrame  # exactly schema.TABLES[kind].column_names, typed
+    rows_read: int  # data rows in the file (totals row excluded)
+    date_range: tuple[date, date] | None
+    totals: TotalsCheck | None = None
+    notices: list[Notice] = field(default_factory=list)
+    currency: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What one import did to the workspace."""
+
+    import_id: int | None  # None when nothing was stored (identical re-import)
+    file_name: str
+    kind: str
+    rows_inserted: int
+    rows_updated: int  # keys that replaced existing rows
+    already_imported_at: str | None = None  # ISO time of the identical earlier import
+    notices: tuple[Notice, ...] = ()
+
+
+@dataclass(frozen=True)
+class ImportRecord:
+    """One row of the `imports` table."""
+
+    import_id: int
+    file_name: str
+    sha256: str
+    kind: str
+    platform: str | None
+    shop: str
+    rows: int
+    rows_updated: int
+    date_start: date | None
+    date_end: date | None
+    imported_at: str
+    undone_at: str | None
