@@ -4,11 +4,11 @@ The catalogue is the union of the `*.toml` files in this folder (one per area: i
 metrics, ui …) so that each area's texts stay beside each other; a key lives in exactly one file.
 Each key is a table with `en` and `zh` strings using `{name}` placeholders:
 
-    ["upload.title"]
-    en = "Upload exports"
-    zh = "上传导出文件"
+    ["stage.visits"]
+    en = "Visits"
+    zh = "访问"
 
-`t("upload.title", "zh")` → "上传导出文件". Placeholders are filled with `str.format`.
+`t("stage.visits", "zh")` → "访问". Placeholders are filled with `str.format`.
 """
 
 from __future__ import annotations
