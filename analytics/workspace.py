@@ -1,0 +1,663 @@
+"""The workspace: one folder holding `workspace.duckdb` (canonical tables, imports, mappings)
+and `raw/<sha256>.<ext>` (the exact bytes of every imported file).
+
+Why it looks like this (DESIGN.md "Workspace and safety", RELIABILITY.md R4–R6, R9, R11, R12):
+
+- Connections are short-lived: open, work, close. DuckDB's file lock blocks every other process
+  (even read-only ones) while a connection is open, so nobody holds the file between operations;
+  a process that finds it locked retries for a few seconds, then raises `WorkspaceBusy`.
+- Inside one process, a lock per workspace serialises writers, and each operation opens its own
+  connection: a DuckDB connection is never shared across threads.
+- An import is one transaction (imports row + keyed upsert + remembered mapping + version bump);
+  on any error it is rolled back and the workspace is logically identical to before.
+- A row whose key a newer import replaces moves to `<kind>_replaced` with `replaced_by` set, so
+  `undo` can bring it back. Nothing uploaded is lost: raw bytes stay in `raw/`.
+- A file that is not our workspace is refused with `WorkspaceCorrupt` and never touched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import re
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from analytics.errors import (
+    InputProblem,
+    InputRejected,
+    UsageError,
+    WorkspaceBusy,
+    WorkspaceCorrupt,
+    shown_value,
+)
+from analytics.ingest.model import ImportRecord, ImportResult, Notice, PreparedImport
+from analytics.schema import TABLES, Table
+
+SCHEMA_VERSION = "1"
+DB_FILE = "workspace.duckdb"
+RAW_DIR = "raw"
+
+# One configuration for every connection: DuckDB caches the database instance per file inside a
+# process and refuses a second connection with a different configuration.
+DUCKDB_CONFIG: dict[str, Any] = {
+    "python_enable_replacements": False,  # a value like `secret` must not read a Python variable
+    "enable_external_access": False,  # SQL cannot read or write files (registered frames work)
+    "autoinstall_known_extensions": False,  # extensions cannot be downloaded here anyway
+    "autoload_known_extensions": False,
+    "threads": 2,
+    "memory_limit": "2GB",
+}
+
+# Extensions of archived raw files: server-generated names only, so a plain token is enough.
+_EXT_PATTERN = re.compile(r"[a-z0-9]{1,8}")
+
+IMPORTS_DDL = """
+create table imports (
+    import_id bigint primary key,
+    file_name varchar not null,
+    sha256 varchar not null,
+    ext varchar not null,
+    kind varchar not null,
+    platform varchar,
+    shop varchar not null,
+    encoding varchar,
+    sheet varchar,
+    rows bigint not null,
+    rows_updated bigint not null,
+    date_start date,
+    date_end date,
+    mapping varchar,
+    header_signature varchar,
+    currency varchar,
+    notices varchar,
+    imported_at timestamp not null,
+    undone_at timestamp
+)"""
+
+MAPPINGS_DDL = """
+create table mappings (
+    header_signature varchar primary key,
+    kind varchar not null,
+    mapping varchar not null,
+    updated_at timestamp not null
+)"""
+
+META_DDL = "create table meta (key varchar primary key, value varchar not null)"
+
+_writer_locks: dict[str, threading.RLock] = {}
+_writer_locks_guard = threading.Lock()
+
+
+def quote_ident(name: str) -> str:
+    """Quote an SQL identifier for DuckDB: wrap in double quotes, double any inside.
+
+    >>> quote_ident('a"b')
+    '"a""b"'
+    """
+    return '"' + name.replace('"', '""') + '"'
+
+
+def table_layout(table: Table) -> list[tuple[str, str]]:
+    """A canonical table as stored: `shop` first, the schema's columns, `import_id` last."""
+    return [("shop", "VARCHAR"), *table.columns, ("import_id", "BIGINT")]
+
+
+def key_columns(table: Table) -> tuple[str, ...]:
+    """The columns that identify a row: the natural key, or every data column for events.
+
+    Kinds without a natural key (events) drop exact duplicates, which is the same as keying on
+    all columns: a row already present is "replaced" by an identical one.
+    """
+    if table.key:
+        return table.key
+    return ("shop", *table.column_names)
+
+
+def default_workspace_path() -> Path:
+    """`$SHOPLENS_WORKSPACE`, else a `workspace` folder in the user's data folder.
+
+    Linux: `$XDG_DATA_HOME/shoplens/workspace` (default `~/.local/share/...`); Windows:
+    `%APPDATA%\\ShopLens\\workspace`; macOS: `~/Library/Application Support/ShopLens/workspace`.
+    """
+    configured = os.environ.get("SHOPLENS_WORKSPACE")
+    if configured:
+        return Path(configured).expanduser()
+    home = Path.home()
+    if sys.platform == "win32":
+        base = Path(os.environ.get("APPDATA") or home / "AppData" / "Roaming") / "ShopLens"
+    elif sys.platform == "darwin":
+        base = home / "Library" / "Application Support" / "ShopLens"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share") / "shoplens"
+    return base / "workspace"
+
+
+def _writer_lock(path: Path) -> threading.RLock:
+    """The in-process lock that serialises writers of the workspace at `path`."""
+    key = os.path.normcase(str(path))
+    with _writer_locks_guard:
+        return _writer_locks.setdefault(key, threading.RLock())
+
+
+def _now() -> datetime:
+    """Local wall-clock time to the second: what an operator expects to read back."""
+    return datetime.now().replace(microsecond=0)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat(sep=" ", timespec="seconds")
+
+
+def _first(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple | None:
+    """The first row of a query, read to the end: DuckDB 2.0 refuses the next statement on a
+    connection whose previous result is unfinished."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> Any:
+    """The single value of a one-row, one-column query (counts, ids)."""
+    return con.execute(sql, params or []).fetchall()[0][0]
+
+
+class Workspace:
+    """A ShopLens workspace folder; every method opens and closes its own connection.
+
+    Args:
+        path: the folder (created on first use). It holds `workspace.duckdb` and `raw/`.
+
+    Attributes:
+        busy_timeout: seconds to keep retrying while another process holds the file lock.
+    """
+
+    busy_timeout: float = 5.0
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path).expanduser().resolve()
+
+    def __repr__(self) -> str:
+        return f"Workspace({str(self.path)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Workspace) and self.path == other.path
+
+    def __hash__(self) -> int:
+        return hash(self.path)
+
+    @property
+    def db_path(self) -> Path:
+        return self.path / DB_FILE
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.path / RAW_DIR
+
+    # -- connections ---------------------------------------------------------------------
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Open a short-lived connection, creating the workspace on first use.
+
+        Waits up to `busy_timeout` seconds while another process holds the file, then raises
+        `WorkspaceBusy`. A file that is not a ShopLens workspace raises `WorkspaceCorrupt` and
+        is left exactly as it is. Use one connection per operation and per thread.
+        """
+        con = self._open()
+        try:
+            self._check_or_create(con)
+            # No statement after this point can loosen the settings above (RELIABILITY R9).
+            con.execute("set lock_configuration = true")
+            yield con
+        finally:
+            con.close()
+
+    @contextmanager
+    def _writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection for a write, holding this process's writer lock for the workspace."""
+        with _writer_lock(self.path), self.connect() as con:
+            yield con
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        if self.path.exists() and not self.path.is_dir():
+            raise UsageError("workspace.not_a_folder")
+        self.path.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + self.busy_timeout
+        delay = 0.02
+        while True:
+            try:
+                return duckdb.connect(str(self.db_path), config=DUCKDB_CONFIG)
+            except duckdb.IOException as exc:
+                if "Could not set lock" not in str(exc):
+                    raise WorkspaceCorrupt("workspace.corrupt") from exc
+                if time.monotonic() + delay > deadline:
+                    raise WorkspaceBusy("workspace.busy") from exc
+            except duckdb.Error as exc:
+                raise WorkspaceCorrupt("workspace.corrupt") from exc
+            # Jittered backoff, so two waiting processes do not retry in lock-step.
+            time.sleep(delay * random.uniform(0.5, 1.0))
+            delay = min(delay * 2, 0.5)
+
+    def _check_or_create(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Refuse a database that is not ours; create the tables of a brand-new one."""
+        tables = {
+            row[0] for row in con.execute("select table_name from duckdb_tables()").fetchall()
+        }
+        if "meta" in tables:
+            found = con.execute("select value from meta where key = 'schema_version'").fetchall()
+            if found != [(SCHEMA_VERSION,)]:
+                raise WorkspaceCorrupt("workspace.wrong_version")
+            return
+        if tables:
+            raise WorkspaceCorrupt("workspace.corrupt")
+        with _writer_lock(self.path):
+            # Another thread of this process may have created it while we waited for the lock.
+            if _scalar(con, "select count(*) from duckdb_tables()"):
+                return
+            self._create(con)
+
+    def _create(self, con: duckdb.DuckDBPyConnection) -> None:
+        con.begin()
+        try:
+            for kind, table in TABLES.items():
+                layout = table_layout(table)
+                cols = ", ".join(f"{quote_ident(c)} {t}" for c, t in layout)
+                con.execute(f"create table {quote_ident(kind)} ({cols})")
+                con.execute(
+                    f"create table {quote_ident(kind + '_replaced')} "
+                    f"({cols}, replaced_by BIGINT NOT NULL)"
+                )
+            con.execute(IMPORTS_DDL)
+            con.execute(MAPPINGS_DDL)
+            con.execute(META_DDL)
+            con.executemany(
+                "insert into meta values (?, ?)",
+                [
+                    ("schema_version", SCHEMA_VERSION),
+                    ("workspace_id", uuid.uuid4().hex),
+                    ("version", "0"),
+                ],
+            )
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+
+    # -- reading -------------------------------------------------------------------------
+
+    def version(self) -> str:
+        """A token that changes on every import and undo (for cache keys).
+
+        It includes the workspace's random id, so a deleted and recreated workspace never
+        repeats an old token.
+        """
+        with self.connect() as con:
+            values = dict(con.execute("select key, value from meta").fetchall())
+        return f"{values['workspace_id']}:{values['version']}"
+
+    def is_empty(self) -> bool:
+        """True when no canonical table has a row (nothing imported, or everything undone)."""
+        with self.connect() as con:
+            return not any(
+                _scalar(con, f"select exists (select 1 from {quote_ident(kind)})")
+                for kind in TABLES
+            )
+
+    def imports(self) -> list[ImportRecord]:
+        """Every import, newest first, undone ones included (with `undone_at` set)."""
+        with self.connect() as con:
+            rows = con.execute(f"{_RECORD_SELECT} order by import_id desc").fetchall()
+        return [_record(row) for row in rows]
+
+    def record(self, import_id: int) -> ImportRecord:
+        """The `imports` row of `import_id`; an unknown id raises `UsageError`."""
+        with self.connect() as con:
+            row = _first(con, f"{_RECORD_SELECT} where import_id = ?", [import_id])
+        if row is None:
+            raise UsageError("workspace.unknown_import", import_id=import_id)
+        return _record(row)
+
+    def remembered_mappings(self) -> dict[str, dict[str, Any]]:
+        """{header_signature: {"kind": …, "mapping": {source column: field}}} of past imports."""
+        with self.connect() as con:
+            rows = con.execute("select header_signature, kind, mapping from mappings").fetchall()
+        return {sig: {"kind": kind, "mapping": json.loads(mapping)} for sig, kind, mapping in rows}
+
+    def digest(self) -> str:
+        """sha256 of an ordered dump of every table: equal digests = logically identical.
+
+        Tests use it to prove a failed import left the workspace as it was (RELIABILITY R4).
+        """
+        h = hashlib.sha256()
+        with self.connect() as con:
+            names = sorted(
+                row[0] for row in con.execute("select table_name from duckdb_tables()").fetchall()
+            )
+            for name in names:
+                cur = con.execute(f"select * from {quote_ident(name)} order by all")
+                h.update(repr((name, [d[0] for d in cur.description])).encode())
+                for row in cur.fetchall():
+                    h.update(repr(row).encode())
+        return h.hexdigest()
+
+    # -- writing -------------------------------------------------------------------------
+
+    def commit(self, prepared: PreparedImport) -> ImportResult:
+        """Store a prepared import in one transaction and archive its bytes.
+
+        An identical file (same sha256 and shop, not undone) changes nothing and the result says
+        when it was imported. Otherwise: the `imports` row, the keyed upsert (rows of existing
+        keys move to `<kind>_replaced`), the remembered mapping and the version bump commit
+        together or not at all. The raw bytes go to a temp name first and are renamed to
+        `raw/<sha256>.<ext>` only after COMMIT.
+        """
+        table = TABLES[prepared.kind]
+        _check_frame(prepared, table)
+        with self._writing() as con:
+            earlier = _first(
+                con,
+                "select imported_at from imports where sha256 = ? and shop = ? "
+                "and undone_at is null order by import_id limit 1",
+                [prepared.sha256, prepared.shop],
+            )
+            if earlier is not None:
+                return ImportResult(
+                    import_id=None,
+                    file_name=prepared.file_name,
+                    kind=prepared.kind,
+                    rows_inserted=0,
+                    rows_updated=0,
+                    already_imported_at=_iso(earlier[0]),
+                    notices=tuple(prepared.notices),
+                )
+            raw_final = self.raw_dir / f"{prepared.sha256}.{prepared.ext}"
+            raw_temp = self._write_raw_temp(prepared, raw_final)
+            # Registered outside the transaction: a rollback would drop it, and the diagnosis
+            # of an unstorable value reads the frame after the rollback.
+            frame_name = f"_incoming_{uuid.uuid4().hex}"
+            # `_pos` carries the file's row order, so "the last row of a key wins" is exact.
+            con.register(frame_name, prepared.frame.assign(_pos=range(len(prepared.frame))))
+            try:
+                con.begin()
+                try:
+                    import_id, inserted, updated, dropped = self._store(
+                        con, prepared, table, frame_name
+                    )
+                    con.commit()
+                except duckdb.ConversionException as exc:
+                    con.rollback()
+                    raise _unstorable(con, prepared, table, frame_name) from exc
+                except BaseException:
+                    con.rollback()
+                    raise
+                if raw_temp is not None:
+                    os.replace(raw_temp, raw_final)
+            finally:
+                con.unregister(frame_name)
+                if raw_temp is not None and raw_temp.exists():
+                    raw_temp.unlink()
+        notices = list(prepared.notices)
+        if dropped:
+            notices.append(Notice("duplicate_keys", {"rows": dropped}))
+        return ImportResult(
+            import_id=import_id,
+            file_name=prepared.file_name,
+            kind=prepared.kind,
+            rows_inserted=inserted,
+            rows_updated=updated,
+            notices=tuple(notices),
+        )
+
+    def _write_raw_temp(self, prepared: PreparedImport, final: Path) -> Path | None:
+        """Write the bytes under a unique temp name; None when the archive already has them."""
+        if final.exists():
+            return None
+        self.raw_dir.mkdir(exist_ok=True)
+        temp = final.with_name(f"{final.name}.{uuid.uuid4().hex}.tmp")
+        temp.write_bytes(prepared.data)
+        return temp
+
+    def _store(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        prepared: PreparedImport,
+        table: Table,
+        frame_name: str,
+    ) -> tuple[int, int, int, int]:
+        """The body of the import transaction; returns (id, inserted, updated, duplicates).
+
+        `frame_name` is the registered `prepared.frame`; every value is cast explicitly to its
+        canonical type, so a value that does not fit fails the transaction instead of turning
+        NULL.
+        """
+        import_id = _scalar(con, "select coalesce(max(import_id), 0) + 1 from imports")
+        kind = quote_ident(table.kind)
+        replaced = quote_ident(table.kind + "_replaced")
+        layout = table_layout(table)
+        all_cols = ", ".join(quote_ident(c) for c, _ in layout)
+        key_match = " and ".join(
+            f"s.{quote_ident(c)} is not distinct from t.{quote_ident(c)}"
+            for c in key_columns(table)
+        )
+        key_list = ", ".join(quote_ident(c) for c in key_columns(table))
+
+        casts = ", ".join(
+            f"cast({quote_ident(c)} as {t}) as {quote_ident(c)}" for c, t in table.columns
+        )
+        con.execute(
+            f"create temp table _stage as select cast(? as varchar) as shop, {casts}, "
+            f"cast(? as bigint) as import_id, _pos "
+            f"from {quote_ident(frame_name)}",
+            [prepared.shop, import_id],
+        )
+        staged = _scalar(con, "select count(*) from _stage")
+        # Within one file the last row of a key wins, like a later import would.
+        con.execute(
+            f"delete from _stage where _pos not in "
+            f"(select max(_pos) from _stage group by {key_list})"
+        )
+        inserted = _scalar(con, "select count(*) from _stage")
+        updated = _scalar(
+            con,
+            f"insert into {replaced} select t.*, ? from {kind} t "
+            f"where exists (select 1 from _stage s where {key_match})",
+            [import_id],
+        )
+        con.execute(f"delete from {kind} t where exists (select 1 from _stage s where {key_match})")
+        con.execute(f"insert into {kind} select {all_cols} from _stage")
+        con.execute("drop table _stage")
+
+        date_start, date_end = prepared.date_range or (None, None)
+        con.execute(
+            f"insert into imports values ({', '.join('?' * 18)}, null)",
+            [
+                import_id,
+                prepared.file_name,
+                prepared.sha256,
+                prepared.ext,
+                prepared.kind,
+                prepared.platform,
+                prepared.shop,
+                prepared.encoding,
+                prepared.sheet,
+                inserted,
+                updated,
+                date_start,
+                date_end,
+                _json(prepared.mapping),
+                prepared.header_signature,
+                prepared.currency,
+                json.dumps(
+                    [{"code": n.code, "params": dict(n.params)} for n in prepared.notices],
+                    ensure_ascii=False,
+                    default=str,
+                ),
+                _now(),
+            ],
+        )
+        if prepared.header_signature:
+            con.execute(
+                "insert or replace into mappings values (?, ?, ?, ?)",
+                [prepared.header_signature, prepared.kind, _json(prepared.mapping), _now()],
+            )
+        self._bump_version(con)
+        return import_id, inserted, updated, staged - inserted
+
+    def undo(self, import_id: int) -> ImportRecord:
+        """Take an import back in one transaction: its rows go, the rows it replaced return.
+
+        A replaced row whose key a later import now holds stays in `<kind>_replaced`, handed
+        over to that later import, so undoing that one later brings it back. The raw file is
+        kept. An unknown or already undone id raises `UsageError`.
+        """
+        with self._writing() as con:
+            row = _first(
+                con, "select kind, undone_at from imports where import_id = ?", [import_id]
+            )
+            if row is None:
+                raise UsageError("workspace.unknown_import", import_id=import_id)
+            if row[1] is not None:
+                raise UsageError("workspace.already_undone", import_id=import_id)
+            table = TABLES[row[0]]
+            con.begin()
+            try:
+                self._undo(con, table, import_id)
+                con.commit()
+            except BaseException:
+                con.rollback()
+                raise
+        return self.record(import_id)
+
+    def _undo(self, con: duckdb.DuckDBPyConnection, table: Table, import_id: int) -> None:
+        kind = quote_ident(table.kind)
+        replaced = quote_ident(table.kind + "_replaced")
+        all_cols = ", ".join(quote_ident(c) for c, _ in table_layout(table))
+        key_match = " and ".join(
+            f"r.{quote_ident(c)} is not distinct from t.{quote_ident(c)}"
+            for c in key_columns(table)
+        )
+        con.execute(f"delete from {kind} where import_id = ?", [import_id])
+        # Its rows that later imports replaced are gone for good with it.
+        con.execute(f"delete from {replaced} where import_id = ?", [import_id])
+        # A row it replaced whose key a later import holds now waits for that import instead.
+        con.execute(
+            f"update {replaced} r set replaced_by = t.import_id from {kind} t "
+            f"where r.replaced_by = ? and {key_match}",
+            [import_id],
+        )
+        con.execute(
+            f"insert into {kind} select {all_cols} from {replaced} where replaced_by = ?",
+            [import_id],
+        )
+        con.execute(f"delete from {replaced} where replaced_by = ?", [import_id])
+        con.execute("update imports set undone_at = ? where import_id = ?", [_now(), import_id])
+        self._bump_version(con)
+
+    @staticmethod
+    def _bump_version(con: duckdb.DuckDBPyConnection) -> None:
+        con.execute(
+            "update meta set value = cast(cast(value as bigint) + 1 as varchar) "
+            "where key = 'version'"
+        )
+
+
+_RECORD_SELECT = (
+    "select import_id, file_name, sha256, kind, platform, shop, rows, rows_updated, "
+    "date_start, date_end, imported_at, undone_at from imports"
+)
+
+
+def _record(row: tuple) -> ImportRecord:
+    (import_id, file_name, sha256, kind, platform, shop, rows, updated, start, end, at, undone) = (
+        row
+    )
+    return ImportRecord(
+        import_id=import_id,
+        file_name=file_name,
+        sha256=sha256,
+        kind=kind,
+        platform=platform,
+        shop=shop,
+        rows=rows,
+        rows_updated=updated,
+        date_start=start,
+        date_end=end,
+        imported_at=_iso(at),
+        undone_at=_iso(undone),
+    )
+
+
+def _json(mapping: Mapping[str, Any]) -> str:
+    return json.dumps(dict(mapping), ensure_ascii=False, sort_keys=True)
+
+
+# What a canonical type expects, as an `expected.<name>` catalogue key.
+_EXPECTED_BY_TYPE = {
+    "DATE": "date",
+    "TIMESTAMP": "timestamp",
+    "BIGINT": "integer",
+    "DOUBLE": "number",
+    "BOOLEAN": "boolean",
+    "VARCHAR": "text",
+}
+
+
+def _unstorable(
+    con: duckdb.DuckDBPyConnection, prepared: PreparedImport, table: Table, frame_name: str
+) -> InputRejected:
+    """Name the first value of the frame that does not cast to its column's canonical type.
+
+    Ingest converts every value before this point, so this is a last guard that keeps a
+    conversion error a located message instead of a traceback.
+    """
+    source_of = {field: source for source, field in prepared.mapping.items()}
+    for column, sql_type in table.columns:
+        col = quote_ident(column)
+        bad = _first(
+            con,
+            f"select {col}::varchar from {quote_ident(frame_name)} "
+            f"where {col} is not null and try_cast({col} as {sql_type}) is null limit 1",
+        )
+        if bad is not None:
+            problem = InputProblem(
+                file=prepared.file_name,
+                code="unstorable_value",
+                column=source_of.get(column, column),
+                found=shown_value(bad[0]),
+                expected=_EXPECTED_BY_TYPE.get(sql_type, "money"),
+            )
+            return InputRejected([problem])
+    return InputRejected([InputProblem(file=prepared.file_name, code="unstorable_value")])
+
+
+def _check_frame(prepared: PreparedImport, table: Table) -> None:
+    """Refuse a frame that does not have exactly the canonical columns (an ingest bug)."""
+    if tuple(prepared.frame.columns) != table.column_names:
+        raise ValueError(
+            f"{table.kind} frame columns {list(prepared.frame.columns)} "
+            f"differ from the schema {list(table.column_names)}"
+        )
+    if not _EXT_PATTERN.fullmatch(prepared.ext) or not re.fullmatch(
+        r"[0-9a-f]{64}", prepared.sha256
+    ):
+        raise ValueError("a prepared import needs a lower-case sha256 and a plain extension")
+
+
+__all__ = [
+    "DUCKDB_CONFIG",
+    "Workspace",
+    "default_workspace_path",
+    "quote_ident",
+    "table_layout",
+]
