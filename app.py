@@ -1,0 +1,50 @@
+"""ShopLens dashboard: the frame around every page.
+
+Run with `streamlit run app.py`. This file only routes: page config, the language switch, the
+shared sidebar filters (ui/filters.py) and `st.navigation(...).run()`. Page files are
+`pages/<topic>_page.py`; their URL drops the `_page` suffix (`/funnel`), so a deep link always
+runs through this frame (a URL equal to the file stem would be Streamlit's legacy pages/ route).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import filters
+from ui.state import language_switch, t
+
+PAGES: tuple[tuple[str, str], ...] = (
+    ("overview", ":material/dashboard:"),
+    ("funnel", ":material/filter_alt:"),
+    ("traffic", ":material/alt_route:"),
+    ("conversion", ":material/trending_up:"),
+    ("ratings", ":material/star:"),
+    ("repeat", ":material/autorenew:"),
+    ("goals", ":material/flag:"),
+    ("report", ":material/download:"),
+    ("upload", ":material/upload_file:"),
+)
+DEFAULT_PAGE = "overview"
+
+
+def page(topic: str, icon: str) -> st.Page:
+    """The st.Page of `pages/<topic>_page.py` at URL `/<topic>`, titled in the current language."""
+    return st.Page(
+        f"pages/{topic}_page.py",
+        title=t(f"ui.page.{topic}"),
+        icon=icon,
+        url_path=topic,
+        default=topic == DEFAULT_PAGE,
+    )
+
+
+st.set_page_config(page_title="ShopLens", page_icon=":material/insights:", layout="wide")
+language_switch()
+navigation = st.navigation(
+    {
+        t("ui.nav.analysis"): [page(topic, icon) for topic, icon in PAGES[:-2]],
+        t("ui.nav.data"): [page(topic, icon) for topic, icon in PAGES[-2:]],
+    }
+)
+filters.sidebar()
+navigation.run()

@@ -1,0 +1,470 @@
+"""Plotly figure builders for the pages: funnel, waterfall, bars, bubble, trends, heatmap.
+
+Each builder takes analytics results (dataclasses or DataFrames with metric-named columns) and a
+translate function `t`, and returns a `go.Figure`. They only reshape for display; numbers come
+from analytics. Every figure uses a CJK-capable font stack, so Chinese channel and product names
+render on Linux (Noto), Windows (YaHei) and macOS (PingFang) alike. Channel and product names
+reach Plotly as data (text, hover), never as HTML.
+
+Tests check the data behind a figure (`fig.data[0].x` …), not pixels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from analytics.schema import FUNNEL_STAGES
+from ui.columns import currency_symbol
+
+FONT_FAMILY = '"Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif'
+PALETTE = ("#2E6FD8", "#F28E2B", "#59A14F", "#E15759", "#76B7B2", "#B07AA1", "#EDC948", "#9C755F")
+IMMATURE_FILL = "rgba(150, 150, 150, 0.18)"
+MISSING_COLOR = "#B0B0B0"
+MAX_SIDE_BY_SIDE = 6
+
+Translate = Callable[..., str]
+
+
+def _layout(fig: go.Figure, title: str | None = None, height: int = 380) -> go.Figure:
+    fig.update_layout(
+        title=title,
+        font={"family": FONT_FAMILY},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        colorway=list(PALETTE),
+        hoverlabel={"font": {"family": FONT_FAMILY}},
+    )
+    return fig
+
+
+def _pct(value: Any) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "—"
+    return f"{float(value) * 100:.1f}%"
+
+
+def stage_label(stage: str, t: Translate) -> str:
+    """The translated label of a funnel stage name (visits, product_views, …)."""
+    return t(f"stage.{stage}")
+
+
+# --- funnel ---------------------------------------------------------------------------------
+
+
+def funnel_chart(funnel: Any, t: Translate, title: str | None = None) -> go.Figure:
+    """The five-stage funnel; stages the data lacks are listed as missing, not drawn as zero.
+
+    Bar text: count, step rate (to the previous present stage) and overall rate (of visits).
+    """
+    present = [s for s in funnel.stages if s.present]
+    missing = [s for s in funnel.stages if not s.present]
+    labels = [stage_label(s.stage, t) for s in present]
+    text = [
+        t(
+            "ui.chart.funnel_text",
+            count=f"{s.count:,.0f}",
+            step=_pct(s.step_rate),
+            overall=_pct(s.overall_rate),
+        )
+        for s in present
+    ]
+    fig = go.Figure(
+        go.Funnel(
+            y=labels,
+            x=[s.count for s in present],
+            text=text,
+            textinfo="text",
+            textposition="inside",
+            marker={"color": PALETTE[0]},
+            connector={"line": {"color": "#cccccc"}},
+            hovertemplate="%{y}: %{x:,}<extra></extra>",
+        )
+    )
+    _layout(fig, title, height=360)
+    if missing:
+        names = "、".join(stage_label(s.stage, t) for s in missing)
+        fig.add_annotation(
+            text=t("ui.chart.missing_stages", stages=names),
+            xref="paper",
+            yref="paper",
+            x=0,
+            y=-0.08,
+            showarrow=False,
+            font={"color": "#7a7a7a", "size": 12},
+            xanchor="left",
+        )
+        fig.update_layout(margin={"b": 40})
+    return fig
+
+
+def funnel_compare(now: Any, before: Any, t: Translate, labels: tuple[str, str]) -> go.Figure:
+    """Two funnels of the same stages side by side (before, now), missing stages left out."""
+    fig = go.Figure()
+    for funnel, name, color in ((before, labels[0], MISSING_COLOR), (now, labels[1], PALETTE[0])):
+        present = [s for s in funnel.stages if s.present]
+        fig.add_trace(
+            go.Funnel(
+                name=name,
+                y=[stage_label(s.stage, t) for s in present],
+                x=[s.count for s in present],
+                textinfo="value+percent initial",
+                marker={"color": color},
+            )
+        )
+    return _layout(fig, None, height=360)
+
+
+def channel_funnels(frame: pd.DataFrame, t: Translate, channels: Sequence[str]) -> go.Figure:
+    """One small funnel per channel (up to six), overall rate of visits as the bar text."""
+    shown = list(channels)[:MAX_SIDE_BY_SIDE]
+    fig = make_subplots(
+        rows=1,
+        cols=max(len(shown), 1),
+        shared_yaxes=True,
+        subplot_titles=[str(c) for c in shown],
+        horizontal_spacing=0.02,
+    )
+    order = {stage: i for i, stage in enumerate(FUNNEL_STAGES)}
+    for col, channel in enumerate(shown, start=1):
+        part = frame[frame["channel"] == channel].copy()
+        part = part[part["count"].notna()]
+        part = part.sort_values("stage", key=lambda s: s.map(order))
+        fig.add_trace(
+            go.Funnel(
+                name=str(channel),
+                y=[stage_label(s, t) for s in part["stage"]],
+                x=part["count"].tolist(),
+                text=[_pct(v) for v in part["overall_rate"]],
+                textinfo="text",
+                marker={"color": PALETTE[(col - 1) % len(PALETTE)]},
+                showlegend=False,
+            ),
+            row=1,
+            col=col,
+        )
+    return _layout(fig, None, height=340)
+
+
+# --- trends ---------------------------------------------------------------------------------
+
+
+def _shade_immature(fig: go.Figure, frame: pd.DataFrame, x: str, t: Translate, grain: str) -> None:
+    """Shade buckets whose data is not final yet (refunds, presale balances, open windows)."""
+    if "immature" not in frame or not frame["immature"].fillna(False).any():
+        return
+    buckets = pd.to_datetime(frame.loc[frame["immature"].fillna(False).astype(bool), x])
+    half = pd.Timedelta(days=3.5 if grain == "week" else 0.5)
+    start, end = buckets.min() - half, buckets.max() + half
+    fig.add_vrect(
+        x0=start,
+        x1=end,
+        fillcolor=IMMATURE_FILL,
+        line_width=0,
+        layer="below",
+        annotation_text=t("ui.chart.immature"),
+        annotation_position="top left",
+        annotation_font={"size": 11, "color": "#7a7a7a"},
+    )
+
+
+def rate_trend(
+    frame: pd.DataFrame,
+    series: dict[str, str],
+    t: Translate,
+    x: str = "bucket",
+    grain: str = "day",
+    hlines: dict[str, float] | None = None,
+    title: str | None = None,
+    percent: bool = True,
+) -> go.Figure:
+    """Lines of rate columns over time (`series`: column → label), immature buckets shaded.
+
+    `hlines` draws dashed reference lines (targets, peer averages): label → value.
+    """
+    fig = go.Figure()
+    for i, (column, label) in enumerate(series.items()):
+        if column not in frame:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=frame[x],
+                y=frame[column],
+                name=label,
+                mode="lines+markers",
+                line={"color": PALETTE[i % len(PALETTE)]},
+                connectgaps=False,
+            )
+        )
+    for j, (label, value) in enumerate((hlines or {}).items()):
+        if value is None:
+            continue
+        fig.add_hline(
+            y=value,
+            line_dash="dash",
+            line_color=PALETTE[(j + 3) % len(PALETTE)],
+            annotation_text=label,
+            annotation_position="top right",
+        )
+    _shade_immature(fig, frame, x, t, grain)
+    _layout(fig, title)
+    if percent:
+        fig.update_yaxes(tickformat=".1%")
+    return fig
+
+
+def long_trend(
+    frame: pd.DataFrame,
+    value: str,
+    group: str,
+    t: Translate,
+    x: str = "bucket",
+    grain: str = "day",
+    labels: Callable[[Any], str] = str,
+    percent: bool = False,
+    title: str | None = None,
+) -> go.Figure:
+    """One line per group (channel or stage) of a long frame, immature buckets shaded."""
+    fig = go.Figure()
+    for i, (name, part) in enumerate(frame.groupby(group, sort=False)):
+        fig.add_trace(
+            go.Scatter(
+                x=part[x],
+                y=part[value],
+                name=labels(name),
+                mode="lines+markers",
+                line={"color": PALETTE[i % len(PALETTE)]},
+            )
+        )
+    _shade_immature(fig, frame.drop_duplicates(x), x, t, grain)
+    _layout(fig, title)
+    if percent:
+        fig.update_yaxes(tickformat=".1%")
+    return fig
+
+
+# --- bars, bubble, waterfall, heatmap --------------------------------------------------------
+
+
+def bars(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    t: Translate,
+    title: str | None = None,
+    percent: bool = False,
+    money: str | None = None,
+    color: str | None = None,
+    error: tuple[str, str] | None = None,
+) -> go.Figure:
+    """A bar per row (`x` categories, `y` values); `error` = (low, high) columns for a CI."""
+    error_y = None
+    if error is not None:
+        low, high = error
+        error_y = {
+            "type": "data",
+            "symmetric": False,
+            "array": (frame[high] - frame[y]).tolist(),
+            "arrayminus": (frame[y] - frame[low]).tolist(),
+            "color": "#555555",
+        }
+    fig = go.Figure(
+        go.Bar(
+            x=frame[x].astype(str),
+            y=frame[y],
+            marker={"color": color or PALETTE[0]},
+            error_y=error_y,
+        )
+    )
+    _layout(fig, title)
+    if percent:
+        fig.update_yaxes(tickformat=".1%")
+    if money:
+        fig.update_yaxes(tickprefix=currency_symbol(money), tickformat=",.0f")
+    return fig
+
+
+def bubble(
+    frame: pd.DataFrame,
+    t: Translate,
+    currency: str | None,
+    x: str = "visitors",
+    y: str = "pay_conversion",
+    size: str = "gmv",
+    label: str = "channel",
+    axis_labels: tuple[str, str] = ("", ""),
+    title: str | None = None,
+) -> go.Figure:
+    """Channels as bubbles: x visitors, y pay conversion, bubble area GMV."""
+    data = frame[[label, x, y, size]].copy()
+    sizes = data[size].fillna(0).clip(lower=0).astype(float)
+    peak = float(sizes.max()) if len(sizes) and sizes.max() > 0 else 1.0
+    symbol = currency_symbol(currency)
+    fig = go.Figure(
+        go.Scatter(
+            x=data[x],
+            y=data[y],
+            mode="markers+text",
+            text=data[label].astype(str),
+            textposition="top center",
+            marker={
+                "size": sizes.tolist(),
+                "sizemode": "area",
+                "sizeref": 2.0 * peak / (60.0**2),
+                "sizemin": 4,
+                "color": PALETTE[0],
+                "opacity": 0.6,
+            },
+            customdata=data[size],
+            hovertemplate=(
+                "%{text}<br>%{x:,}<br>%{y:.2%}<br>" + symbol + "%{customdata:,.2f}<extra></extra>"
+            ),
+        )
+    )
+    _layout(fig, title, height=420)
+    fig.update_xaxes(title=axis_labels[0])
+    fig.update_yaxes(title=axis_labels[1], tickformat=".1%")
+    return fig
+
+
+def waterfall(
+    split: Any, t: Translate, currency: str | None, title: str | None = None
+) -> go.Figure:
+    """GMV before → visitors, conversion and AOV effects → GMV now (the effects sum exactly)."""
+    symbol = currency_symbol(currency)
+    names = [
+        t("ui.chart.gmv_before"),
+        t("metric.visitors"),
+        t("metric.pay_conversion"),
+        t("metric.aov"),
+        t("ui.chart.gmv_now"),
+    ]
+    values = [
+        float(split.gmv_before or 0),
+        float(split.visitors_effect or 0),
+        float(split.conversion_effect or 0),
+        float(split.aov_effect or 0),
+        float(split.gmv_now or 0),
+    ]
+    fig = go.Figure(
+        go.Waterfall(
+            x=names,
+            y=values,
+            measure=["absolute", "relative", "relative", "relative", "total"],
+            text=[f"{symbol}{v:,.0f}" for v in values],
+            textposition="outside",
+            increasing={"marker": {"color": "#59A14F"}},
+            decreasing={"marker": {"color": "#E15759"}},
+            totals={"marker": {"color": PALETTE[0]}},
+            connector={"line": {"color": "#999999"}},
+        )
+    )
+    _layout(fig, title)
+    fig.update_yaxes(tickprefix=symbol, tickformat=",.0f")
+    return fig
+
+
+def grouped_bars(
+    frame: pd.DataFrame,
+    x: str,
+    ys: dict[str, str],
+    title: str | None = None,
+    percent: bool = False,
+) -> go.Figure:
+    """Bars of several columns per category (`ys`: column → legend label)."""
+    fig = go.Figure()
+    for i, (column, label) in enumerate(ys.items()):
+        fig.add_trace(
+            go.Bar(
+                x=frame[x].astype(str),
+                y=frame[column],
+                name=label,
+                marker={"color": PALETTE[i % len(PALETTE)]},
+            )
+        )
+    fig.update_layout(barmode="group")
+    _layout(fig, title)
+    if percent:
+        fig.update_yaxes(tickformat=".1%")
+    return fig
+
+
+def cohort_heatmap(frame: pd.DataFrame, t: Translate, title: str | None = None) -> go.Figure:
+    """Retention by first-purchase month (rows) × months since (columns)."""
+    table = frame.pivot_table(
+        index="cohort_month", columns="months_since", values="retention", aggfunc="first"
+    ).sort_index()
+    fig = go.Figure(
+        go.Heatmap(
+            z=table.to_numpy(),
+            x=[str(c) for c in table.columns],
+            y=[str(i)[:7] for i in table.index],
+            colorscale="Blues",
+            zmin=0,
+            zmax=1,
+            text=[[_pct(v) if v == v else "" for v in row] for row in table.to_numpy()],
+            texttemplate="%{text}",
+            hovertemplate="%{y} +%{x}: %{z:.1%}<extra></extra>",
+            colorbar={"tickformat": ".0%"},
+        )
+    )
+    _layout(fig, title, height=max(300, 40 * len(table) + 120))
+    fig.update_xaxes(title=t("ui.chart.months_since"), type="category")
+    fig.update_yaxes(title=t("ui.chart.cohort"), autorange="reversed", type="category")
+    return fig
+
+
+def histogram_bars(
+    labels: Sequence[str],
+    values: Sequence[float],
+    title: str | None = None,
+    colors: Sequence[str] | None = None,
+) -> go.Figure:
+    """Simple bars from two sequences (rating distribution and similar)."""
+    fig = go.Figure(
+        go.Bar(
+            x=list(labels), y=list(values), marker={"color": list(colors) if colors else PALETTE[0]}
+        )
+    )
+    return _layout(fig, title, height=320)
+
+
+def score_trend(
+    frame: pd.DataFrame,
+    x: str,
+    own: dict[str, str],
+    peers: dict[str, str],
+    title: str | None = None,
+) -> go.Figure:
+    """Scores (1–5) over time: own dimensions as solid lines, peer averages dashed."""
+    fig = go.Figure()
+    for i, (column, label) in enumerate(own.items()):
+        if column in frame and frame[column].notna().any():
+            fig.add_trace(
+                go.Scatter(
+                    x=frame[x],
+                    y=frame[column],
+                    name=label,
+                    mode="lines",
+                    line={"color": PALETTE[i % len(PALETTE)]},
+                )
+            )
+    for i, (column, label) in enumerate(peers.items()):
+        if column in frame and frame[column].notna().any():
+            fig.add_trace(
+                go.Scatter(
+                    x=frame[x],
+                    y=frame[column],
+                    name=label,
+                    mode="lines",
+                    line={"color": PALETTE[i % len(PALETTE)], "dash": "dash"},
+                )
+            )
+    _layout(fig, title)
+    fig.update_yaxes(tickformat=".2f")
+    return fig

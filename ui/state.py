@@ -1,0 +1,127 @@
+"""Per-session state: the language, `t()` bound to it, and which workspace is on screen.
+
+The language comes, in order, from the sidebar switch (st.session_state), the `lang` URL query
+parameter (so a shared or bookmarked link keeps its language) and the browser's locale
+(zh* → Chinese, anything else → English). The choice is written back to the URL.
+
+The workspace is the user's own (`$SHOPLENS_WORKSPACE`, else the default data folder). While it
+is empty the bundled sample workspace is shown instead, marked as sample data, until the user
+hides it. What is on screen is always decided again from the workspace itself (R12: state lives
+in DuckDB, not in the session), so a reload never shows a stale import.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from analytics import i18n
+from ui.cached import open_workspace
+
+LANG_KEY = "ui.lang"
+HIDE_SAMPLE_KEY = "ui.hide_sample"
+LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+
+
+def detect_language() -> str:
+    """The language to start with: URL `?lang=`, else the browser locale, else English."""
+    wanted = st.query_params.get("lang")
+    if wanted in i18n.LANGUAGES:
+        return wanted
+    locale = (st.context.locale or "").lower()
+    return "zh" if locale.startswith("zh") else "en"
+
+
+def language() -> str:
+    """The current language code ("zh" or "en")."""
+    chosen = st.session_state.get(LANG_KEY)
+    return chosen if chosen in i18n.LANGUAGES else detect_language()
+
+
+def t(key: str, **params: Any) -> str:
+    """Translate `key` into the current language (see `analytics.i18n.t`)."""
+    return i18n.t(key, language(), **params)
+
+
+def language_switch() -> str:
+    """Draw the zh/en switch in the sidebar, remember it in the URL and return the language."""
+    if st.session_state.get(LANG_KEY) not in i18n.LANGUAGES:
+        st.session_state[LANG_KEY] = detect_language()
+    lang = st.sidebar.segmented_control(
+        "Language / 语言",
+        options=list(i18n.LANGUAGES),
+        format_func=LANGUAGE_NAMES.__getitem__,
+        key=LANG_KEY,
+        required=True,
+    )
+    lang = lang if lang in i18n.LANGUAGES else "en"
+    if st.query_params.get("lang") != lang:
+        st.query_params["lang"] = lang
+    return lang
+
+
+@dataclass(frozen=True)
+class WorkspaceChoice:
+    """Which workspace the pages show.
+
+    Attributes:
+        path: folder of the workspace on screen (the cache key).
+        version: changes on every import/undo, so cached results follow the data.
+        is_sample: True while the bundled sample is shown in place of an empty workspace.
+        user_path: folder of the user's own workspace (uploads always go there).
+        user_empty: whether the user's own workspace has no data yet.
+    """
+
+    path: str
+    version: str
+    is_sample: bool
+    user_path: str
+    user_empty: bool
+
+
+def user_workspace_path() -> str:
+    """The user's workspace folder: `$SHOPLENS_WORKSPACE`, else the default data folder."""
+    from analytics.workspace import default_workspace_path
+
+    env = os.environ.get("SHOPLENS_WORKSPACE")
+    return str(Path(env) if env else Path(default_workspace_path()))
+
+
+@st.cache_resource(show_spinner=False)
+def sample_workspace() -> Any:
+    """The bundled sample workspace, built once per process from `sample_data/`."""
+    from analytics.sample import sample_workspace as build
+
+    return build()
+
+
+def choose_workspace() -> WorkspaceChoice:
+    """Decide which workspace is on screen in this run (the user's, or the sample)."""
+    user_path = user_workspace_path()
+    own = open_workspace(user_path)
+    user_empty = bool(own.is_empty())
+    if user_empty and not st.session_state.get(HIDE_SAMPLE_KEY, False):
+        sample = sample_workspace()
+        return WorkspaceChoice(
+            path=str(sample.path),
+            version=str(sample.version()),
+            is_sample=True,
+            user_path=user_path,
+            user_empty=True,
+        )
+    return WorkspaceChoice(
+        path=user_path,
+        version=str(own.version()),
+        is_sample=False,
+        user_path=user_path,
+        user_empty=user_empty,
+    )
+
+
+def hide_sample(hidden: bool = True) -> None:
+    """Hide (or show again) the sample workspace while the user's own is empty."""
+    st.session_state[HIDE_SAMPLE_KEY] = hidden
