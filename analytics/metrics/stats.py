@@ -56,6 +56,21 @@ def two_proportion_test(x1: float, n1: float, x2: float, n2: float) -> tuple[flo
     return z, math.erfc(abs(z) / math.sqrt(2))
 
 
+def one_proportion_test(x: float, n: float, p0: float) -> tuple[float, float]:
+    """z-test of x/n against a given rate p0 (a target, a peer average): (z, two-sided p).
+
+    z = (x/n − p0) / √(p0(1−p0)/n); degenerate inputs (n ≤ 0, p0 outside (0, 1)) give (0, 1).
+
+    >>> z, p = one_proportion_test(30, 100, 0.45)
+    >>> round(z, 3), round(p, 5)
+    (-3.015, 0.00257)
+    """
+    if n <= 0 or not 0 < p0 < 1:
+        return 0.0, 1.0
+    z = (x / n - p0) / math.sqrt(p0 * (1 - p0) / n)
+    return z, math.erfc(abs(z) / math.sqrt(2))
+
+
 def holm_adjust(p_values: list[float]) -> list[float]:
     """Holm–Bonferroni adjusted p-values, in the input order (for many steps × channels).
 
