@@ -406,7 +406,7 @@ def _require_keys(table: _Table, parsed: dict[str, pd.Series]) -> None:
     for field in keys:
         empty = parsed[field].isna().to_numpy() & ~_bad_rows(table, field)
         if empty.any():
-            table.problem(np.flatnonzero(empty), field, "missing_required", expected=field)
+            table.problem(np.flatnonzero(empty), field, "missing_required", params={"field": field})
 
 
 def _bad_rows(table: _Table, field: str) -> np.ndarray:
@@ -779,7 +779,11 @@ def _orders(table: _Table, parsed: dict[str, pd.Series], currency: str | None) -
     empty = data["created_at"].isna().to_numpy()
     if empty.any():  # an order without a creation time on any of its lines
         table.problem(
-            np.flatnonzero(empty), "created_at", "missing_required", False, expected="created_at"
+            np.flatnonzero(empty),
+            "created_at",
+            "missing_required",
+            False,
+            params={"field": "created_at"},
         )
     _notice_missing_orders(table, data)
 

@@ -260,7 +260,8 @@ ORDERS = Profile(
         _f(
             "created_at",
             TIMESTAMP,
-            "订单创建时间|下单时间|创建时间|订单提交时间|提交时间|订单时间|Created at|Order Date|"
+            "订单创建时间|下单时间|创建时间|订单提交时间|提交时间|订单时间|订单成交时间|Created at|"
+            "Order Date|"
             "Date Created|Order created|InvoiceDate|Invoice Date|order_purchase_timestamp|"
             "Purchase date|Date",
         ),
@@ -334,7 +335,7 @@ ORDERS = Profile(
         "子订单编号|收货人姓名|收货地址|联系电话|联系手机|运送方式|物流单号|物流公司|快递单号|"
         "快递公司|邮费|运费|应付货款|买家应付邮费|返点积分|买家支付积分|买家留言|商家备注|订单备注|"
         "宝贝种类|店铺名称|店铺ID|发货时间|确认收货时间|打款商家金额|优惠金额|店铺优惠|平台优惠|"
-        "商家实收金额|商品总价|售后状态|样式ID|商品规格|达人昵称|达人ID|支付方式|省|市|区|"
+        "商家实收金额|商品总价|售后状态|样式ID|商品规格|达人昵称|达人ID|支付方式|省|市|区|拼单成功时间|"
         "Fulfillment Status|Fulfilled at|Accepts Marketing|Subtotal|Shipping|Taxes|"
         "Discount Code|Discount Amount|Shipping Method|Lineitem compare at price|"
         "Lineitem requires shipping|Lineitem taxable|Lineitem fulfillment status|Lineitem discount|"

@@ -105,24 +105,25 @@ def recognise(
 
     Raises:
         UsageError: an unknown kind, a mapping source that is no column of the file
-            ("mapping_unknown_column"), or a field that no candidate kind has
-            ("mapping_unknown_field").
+            ("usage.mapping_unknown_column"), or a field that no candidate kind has
+            ("usage.mapping_unknown_field").
     """
     cells = [c or "" for c in header]
     names = [normalise_header(c) for c in cells]
     overrides = _overrides(cells, names, mapping or {})
     if kind is not None and kind not in PROFILES:
-        raise UsageError("unknown_kind", kind=kind, kinds=", ".join(PROFILES))
+        raise UsageError("usage.kind_unknown", kind=kind, kinds=", ".join(PROFILES))
     candidates = [kind] if kind else list(PROFILES)
     wanted = {f for f in overrides.values() if f != IGNORE}
     usable = [k for k in candidates if wanted <= set(known_fields(k))]
     if not usable:
-        field = sorted(wanted - set(known_fields(kind)) if kind else wanted)[0]
+        fields = sorted({f for k in candidates for f in known_fields(k)})
+        unknown = sorted(wanted - set(fields)) or sorted(wanted)  # else: no kind has them all
         raise UsageError(
-            "mapping_unknown_field",
-            field=field,
-            kind=kind or "",
-            fields=", ".join(known_fields(kind)) if kind else "",
+            "usage.mapping_unknown_field",
+            field=unknown[0],
+            kind=" / ".join(candidates),
+            fields=", ".join(fields),
         )
     platform = detect_platform(cells)
     results = [_match(k, cells, names, overrides, platform) for k in usable]
@@ -148,7 +149,9 @@ def _overrides(cells: list[str], names: list[str], mapping: Mapping[str, str]) -
         key = normalise_header(source)
         if key not in names:
             raise UsageError(
-                "mapping_unknown_column", column=source, columns=", ".join(c for c in cells if c)
+                "usage.mapping_unknown_column",
+                column=source,
+                columns=", ".join(c for c in cells if c),
             )
         target = (field or "").strip()
         out[names.index(key)] = IGNORE if target.lower() in _IGNORE_WORDS else target
