@@ -286,8 +286,8 @@ ORDERS = Profile(
             "pay_amount",
             DECIMAL,
             "买家实际支付金额|实付金额|实际支付金额|用户实付金额|实付款|应付金额|订单应付金额|"
-            "支付金额|付款金额|订单金额|总金额|订单总金额|Total|Order Total|Order Total Amount|"
-            "Amount paid|Total paid|Amount|payment_value",
+            "支付金额|付款金额|订单金额|总金额|订单总金额|金额|Total|Order Total|"
+            "Order Total Amount|Amount paid|Total paid|Amount|payment_value",
         ),
         _f(
             "quantity",
