@@ -1,0 +1,289 @@
+"""Excel workbooks → one RawTable per sheet, through python-calamine (RELIABILITY R7, R8).
+
+Before calamine parses anything, an XLSX/XLSM is checked from its zip directory alone (nothing
+is extracted): the sum of uncompressed sizes, each big member's compression ratio, member names
+that would climb out of a folder, and the worksheet count. The heads of its XML parts are
+scanned for `<!DOCTYPE`/`<!ENTITY`: calamine (quick-xml) never expands entities or fetches
+external ones, so a billion-laughs or XXE part could not hurt us, but a workbook carrying one
+was crafted, and it is refused by name instead of being read half-empty.
+
+Cells become text so identifiers stay exact and later parsing sees one format per type:
+integral numbers without ".0" (`12345.0` → "12345"; an 18-digit id stored as *text* stays exact,
+one stored as a number was already rounded by Excel), other numbers by their shortest repr,
+date-times "YYYY-MM-DD HH:MM:SS", dates "YYYY-MM-DD", times "HH:MM:SS", booleans TRUE/FALSE,
+empty cells None. Formulas give their cached values (nothing is evaluated); a formula cell with
+no cached value (a file written by a script and never opened in Excel) is refused, because
+reading it as empty would import NULLs silently.
+
+Header location is shared with the text reader (`text_table.find_header_row`). Merged header
+cells hold their text in the first cell only; the other cells of the merge are unnamed columns
+(`column_<n>`), kept so rows keep their shape, ignored by recognise, and noticed if they hold data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import re
+import zipfile
+
+from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
+
+from analytics.ingest import limits
+from analytics.ingest.limits import reject
+from analytics.ingest.model import Notice, RawTable
+from analytics.ingest.text_table import (
+    HEADER_LIKELY,
+    HeaderScore,
+    drop_notes,
+    find_header_row,
+    name_header,
+)
+
+_XML_HEAD_BYTES = 64 * 1024
+_SCAN_CHUNK = 4 * 1024 * 1024
+# A worksheet part: "xl/worksheets/sheet1.xml".
+_WORKSHEET = re.compile(r"xl/worksheets/[^/]+\.xml")
+# A <sheet> element of workbook.xml: <sheet name="流量" sheetId="1" r:id="rId1"/>.
+_SHEET_ELEMENT = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+_ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
+# A relationship of workbook.xml.rels: <Relationship Id="rId1" Target="worksheets/sheet1.xml" …/>.
+_RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+# A formula cell without a cached value: <c r="H2"><f>SUM(A1:A3)</f><v/></c> or …</f></c>.
+_FORMULA_NO_VALUE = re.compile(
+    rb'<c r="([A-Z]+)([0-9]+)"[^>]*>\s*<f\b[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>|</c>)'
+)
+
+
+def read_workbook(data: bytes, file: str, header_score: HeaderScore, kind: str) -> list[RawTable]:
+    """Read every worksheet that has cells.
+
+    Args:
+        data: the workbook bytes.
+        file: the display name, for problems.
+        header_score: scores a row as a header, to find it below title rows.
+        kind: "zip" (XLSX/XLSM) or "ole" (XLS), from the magic bytes.
+
+    Returns:
+        The sheets with data rows; if none has any, the header-only sheets when no header is
+        recognisable (so recognise can say why).
+
+    Raises:
+        InputRejected: archive_too_large, too_many_sheets, unreadable_workbook,
+            unsupported_format, formula_without_value, too_many_rows, too_many_columns,
+            duplicate_column, no_rows.
+    """
+    sheet_parts: dict[str, str] = {}
+    if kind == "zip":
+        sheet_parts = check_archive(data, file)
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheets = [m.name for m in workbook.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+        if len(sheets) > limits.MAX_SHEETS:
+            raise reject(file, "too_many_sheets", found=str(len(sheets)), limit=limits.MAX_SHEETS)
+        grids = {name: _grid(workbook, name, file) for name in sheets}
+    except CalamineError as exc:
+        raise reject(file, "unreadable_workbook", found=type(exc).__name__) from None
+
+    tables: list[RawTable] = []
+    for name, grid in grids.items():
+        if grid:
+            table = _table(grid, file, name, header_score)
+            if name in sheet_parts:
+                _check_formulas(data, sheet_parts[name], file, table)
+            tables.append(table)
+    with_rows = [t for t in tables if t.rows]
+    if with_rows:
+        return with_rows
+    if tables and all(header_score(t.header) < HEADER_LIKELY for t in tables):
+        return tables
+    sheet = tables[0].sheet if tables else None
+    raise reject(file, "no_rows", sheet=sheet, expected="read_table")
+
+
+def check_archive(data: bytes, file: str) -> dict[str, str]:
+    """Check an XLSX/XLSM from its zip directory before anything parses it.
+
+    Returns:
+        {sheet name: worksheet part} from workbook.xml and its relationships (for naming the
+        sheet of a formula problem); empty when they cannot be matched.
+
+    Raises:
+        InputRejected: unsupported_format (a zip that is not a workbook), archive_too_large,
+            too_many_sheets, unreadable_workbook (bad member names, DTDs or entities).
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError):
+        raise reject(file, "unreadable_workbook", found="zip") from None
+    names = {m.filename for m in members}
+    if "xl/workbook.xml" not in names:
+        raise reject(file, "unsupported_format", found="zip", expected="read_workbook")
+    total = sum(m.file_size for m in members)
+    if total > limits.MAX_XLSX_UNCOMPRESSED:
+        raise reject(
+            file,
+            "archive_too_large",
+            found=f"{total / 2**20:.0f} MiB",
+            limit_mb=limits.MAX_XLSX_UNCOMPRESSED // 2**20,
+        )
+    for member in members:
+        if _unsafe_name(member.filename):
+            raise reject(file, "unreadable_workbook", found=member.filename)
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > limits.MAX_ZIP_RATIO_MIN_BYTES and ratio > limits.MAX_ZIP_RATIO:
+            raise reject(
+                file,
+                "archive_too_large",
+                found=f"{member.filename} ×{ratio:.0f}",
+                limit_mb=limits.MAX_XLSX_UNCOMPRESSED // 2**20,
+            )
+    worksheets = [n for n in names if _WORKSHEET.fullmatch(n)]
+    if len(worksheets) > limits.MAX_SHEETS:
+        raise reject(file, "too_many_sheets", found=str(len(worksheets)), limit=limits.MAX_SHEETS)
+    for member in members:
+        if member.filename.endswith((".xml", ".rels")):
+            with archive.open(member) as part:
+                head = part.read(_XML_HEAD_BYTES)
+            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                raise reject(file, "unreadable_workbook", found=f"{member.filename}: <!DOCTYPE")
+    return _sheet_parts(archive)
+
+
+def _unsafe_name(name: str) -> bool:
+    """A member name that would leave its folder if extracted: absolute, drive, "..", "\\"."""
+    parts = name.split("/")
+    return name.startswith("/") or "\\" in name or ":" in parts[0] or ".." in parts
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """{sheet name: "xl/worksheets/sheetN.xml"} from workbook.xml and its relationships."""
+    try:
+        workbook = archive.read("xl/workbook.xml")
+        rels = archive.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return {}
+    targets = {}
+    for element in _RELATIONSHIP.findall(rels):
+        attrs = dict(_ATTRIBUTE.findall(element))
+        target = attrs.get(b"Target", b"").decode("utf-8", "strict").lstrip("/")
+        targets[attrs.get(b"Id")] = target if target.startswith("xl/") else f"xl/{target}"
+    parts = {}
+    for element in _SHEET_ELEMENT.findall(workbook):
+        attrs = dict(_ATTRIBUTE.findall(element))
+        name = html.unescape(attrs.get(b"name", b"").decode("utf-8", "strict"))
+        if attrs.get(b"r:id") in targets:
+            parts[name] = targets[attrs[b"r:id"]]
+    return parts
+
+
+def _check_formulas(data: bytes, part: str, file: str, table: RawTable) -> None:
+    """Refuse a worksheet holding a formula with no cached value, naming its cell and column.
+
+    Streams the part in chunks and runs the pattern only on chunks containing "<f"; a chunk
+    keeps the tail of the previous one so a cell split across chunks is still seen.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open(part) as stream:
+        tail = b""
+        while chunk := stream.read(_SCAN_CHUNK):
+            window = tail + chunk
+            found = _FORMULA_NO_VALUE.search(window) if b"<f" in window else None
+            if found:
+                letters, row = found.group(1).decode(), int(found.group(2))
+                index = 0
+                for letter in letters:
+                    index = index * 26 + ord(letter) - ord("A") + 1
+                column = table.header[index - 1] if index <= len(table.header) else None
+                raise reject(
+                    file,
+                    "formula_without_value",
+                    sheet=table.sheet,
+                    row=row,
+                    column=column,
+                    found=f"{letters}{row}",
+                    expected="read_cached_value",
+                    cell=f"{letters}{row}",
+                )
+            tail = window[-4096:]
+
+
+def _grid(workbook: CalamineWorkbook, name: str, file: str) -> list[tuple[int, list[str | None]]]:
+    """The sheet's non-empty rows as (sheet row number, cells as text), width trimmed to the
+    last column holding anything."""
+    sheet = workbook.get_sheet_by_name(name)
+    if sheet.height > limits.MAX_ROWS + 1000:
+        raise reject(
+            file, "too_many_rows", sheet=name, found=f"> {limits.MAX_ROWS}", limit=limits.MAX_ROWS
+        )
+    limits.check_columns(file, sheet.width, 1, name)
+    rows = []
+    width = 0
+    for number, values in enumerate(sheet.to_python(skip_empty_area=False), start=1):
+        cells = [cell_text(v) for v in values]
+        filled = [i for i, cell in enumerate(cells) if cell is not None]
+        if filled:
+            width = max(width, filled[-1] + 1)
+            rows.append((number, cells))
+    return [(number, cells[:width]) for number, cells in rows]
+
+
+def _table(
+    grid: list[tuple[int, list[str | None]]], file: str, sheet: str, header_score: HeaderScore
+) -> RawTable:
+    lines = [number for number, _ in grid]
+    rows = [cells for _, cells in grid]
+    start = find_header_row(rows, header_score)
+    notices: list[Notice] = []
+    if start:
+        notices.append(Notice("title_rows_skipped", {"count": start, "line": lines[start]}))
+    data, data_lines = rows[start + 1 :], lines[start + 1 :]
+    header, header_notices = name_header(file, rows[start], data, lines[start], header_score, sheet)
+    notices += header_notices
+    data, data_lines, dropped = drop_notes(data, data_lines, len(header))
+    if dropped:
+        notices.append(Notice("notes_rows_dropped", dropped))
+    limits.check_rows(file, len(data), sheet)
+    return RawTable(
+        file=file,
+        header=header,
+        rows=data,
+        line_numbers=data_lines,
+        header_line=lines[start],
+        encoding=None,
+        sheet=sheet,
+        notices=notices,
+    )
+
+
+def cell_text(value: object) -> str | None:
+    """One calamine cell as text (see the module docstring); None for an empty cell.
+
+    `cell_text(12345.0)` → "12345", `cell_text(0.1)` → "0.1", `cell_text(True)` → "TRUE".
+    """
+    kind = type(value)
+    if kind is str:
+        return value or None
+    if kind is float:
+        return str(int(value)) if value.is_integer() else repr(value)
+    if kind is bool:
+        return "TRUE" if value else "FALSE"
+    if kind is int:
+        return str(value)
+    if kind is dt.datetime:
+        return f"{_round_second(value):%Y-%m-%d %H:%M:%S}"
+    if kind is dt.date:
+        return f"{value:%Y-%m-%d}"
+    if kind is dt.time:
+        moment = _round_second(dt.datetime.combine(dt.date(2000, 1, 1), value))
+        return f"{moment:%H:%M:%S}"
+    if kind is dt.timedelta:
+        seconds = round(value.total_seconds())
+        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    return str(value)
+
+
+def _round_second(moment: dt.datetime) -> dt.datetime:
+    """Excel stores times as fractions of a day; round away the float noise to the second."""
+    return (moment + dt.timedelta(microseconds=500_000)).replace(microsecond=0)
