@@ -1,0 +1,112 @@
+"""prepare_import end to end on small real-shaped files: bytes in, a PreparedImport or a reject."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+import pytest
+
+from analytics.errors import InputRejected, UnrecognisedColumns, UsageError
+from analytics.ingest.model import ImportOptions
+from analytics.ingest.prepare import KNOWN_FIELDS, prepare_import
+from analytics.ingest.recognise import header_signature
+from analytics.schema import TABLES
+
+SYCM_TRAFFIC = (
+    "【生意参谋平台】流量来源\n"
+    "统计时间：2024-01-01 ~ 2024-01-02\n"
+    "\n"
+    "统计日期,流量来源,来源明细,访客数,支付买家数,支付金额(元),支付转化率\n"
+    '2024-01-01,付费流量,直通车,100,3,"1,234.50",3.00%\n'
+    "2024-01-01,自然流量,手淘搜索,200,10,500.00,5.00%\n"
+    "2024-01-02,自然流量,手淘搜索,210,11,510.00,5.24%\n"
+    '合计,,,510,24,"2,244.50",4.71%\n'
+)
+
+
+def test_sycm_traffic_csv_in_gb18030_with_title_rows_and_totals() -> None:
+    data = SYCM_TRAFFIC.encode("gb18030")
+    prepared = prepare_import("【生意参谋平台】流量来源_2024-01-01_2024-01-02.csv", data)
+    assert prepared.kind == "traffic" and prepared.platform == "sycm"
+    assert prepared.sha256 == hashlib.sha256(data).hexdigest() and prepared.data == data
+    assert prepared.ext == "csv" and prepared.rows_read == 3
+    assert tuple(prepared.frame.columns) == TABLES["traffic"].column_names
+    assert prepared.frame["visitors"].tolist() == [100, 200, 210]
+    assert prepared.totals is not None and prepared.totals.matched
+    assert prepared.totals.line == 8
+    assert prepared.date_range == (date(2024, 1, 1), date(2024, 1, 2))
+    assert prepared.currency == "CNY"
+    assert prepared.mapping["流量来源"] == "channel"
+    assert prepared.header_signature == header_signature(
+        ["统计日期", "流量来源", "来源明细", "访客数", "支付买家数", "支付金额(元)", "支付转化率"]
+    )
+
+
+def test_options_kind_and_shop_are_carried() -> None:
+    data = SYCM_TRAFFIC.encode("utf-8")
+    prepared = prepare_import("t.csv", data, ImportOptions(kind="traffic", shop="旗舰店"))
+    assert prepared.shop == "旗舰店" and prepared.kind == "traffic"
+
+
+UNKNOWN = "单号,时间点,金额\nA1,2024-01-01 10:00,9.90\nA2,2024-01-02 11:00,5.00\n"
+
+
+def test_unrecognised_file_says_what_was_found() -> None:
+    with pytest.raises(UnrecognisedColumns) as error:
+        prepare_import("mystery.csv", UNKNOWN.encode())
+    problem = error.value.problems[0]
+    assert problem.code == "unrecognised_columns" and problem.file == "mystery.csv"
+    assert error.value.header == ["单号", "时间点", "金额"]
+    assert error.value.recognition.kind == "orders"
+    assert "order_id" in problem.params["missing"]
+    assert "金额 → pay_amount" in problem.params["recognised"]
+
+
+def test_mapping_override_then_remembered_mapping() -> None:
+    mapping = {"单号": "order_id", "时间点": "created_at"}
+    prepared = prepare_import("m.csv", UNKNOWN.encode(), ImportOptions(mapping=mapping))
+    assert prepared.kind == "orders"
+    assert prepared.frame["order_id"].tolist() == ["A1", "A2"]
+    assert prepared.frame["pay_amount"].tolist() == [9.9, 5.0]
+
+    remembered = {prepared.header_signature: {"kind": prepared.kind, "mapping": prepared.mapping}}
+    again = prepare_import("m (1).csv", UNKNOWN.encode(), remembered=remembered)
+    assert again.mapping == prepared.mapping
+    assert again.frame.equals(prepared.frame)
+
+    # the user's mapping wins over the remembered one, column by column
+    ignore_amount = prepare_import(
+        "m.csv", UNKNOWN.encode(), ImportOptions(mapping={"金额": ""}), remembered=remembered
+    )
+    assert ignore_amount.frame["pay_amount"].isna().all()
+
+
+def test_mapping_to_an_unknown_field_is_a_usage_error() -> None:
+    with pytest.raises(UsageError):
+        prepare_import(
+            "m.csv", UNKNOWN.encode(), ImportOptions(kind="orders", mapping={"单号": "nope"})
+        )
+
+
+def test_bad_cell_on_the_last_line_names_that_line() -> None:
+    text = "订单编号,下单时间,实付金额\n1,2024-01-01,10\n2,2024-01-02,11\n3,2024-01-03,1O\n"
+    with pytest.raises(InputRejected) as error:
+        prepare_import("orders.csv", text.encode())
+    problem = error.value.problems[0]
+    assert (problem.row, problem.column, problem.found) == (4, "实付金额", "1O")
+
+
+def test_headerless_file_with_columns_option() -> None:
+    text = "1,100,7,pv,1511544070\n1,100,7,buy,1511544090\n"
+    options = ImportOptions(columns=("user_id", "item_id", "category_id", "event", "ts"))
+    prepared = prepare_import("UserBehavior.csv", text.encode(), options)
+    assert prepared.kind == "events"
+    assert prepared.frame["event"].tolist() == ["product_view", "payment"]
+
+
+def test_known_fields_for_the_mapping_dropdown() -> None:
+    assert "visitors" in KNOWN_FIELDS("traffic")
+    assert "unit_price" in KNOWN_FIELDS("orders")
+    with pytest.raises(UsageError):
+        KNOWN_FIELDS("nope")
