@@ -19,7 +19,6 @@ import argparse
 import importlib
 import json
 import os
-import shlex
 import sys
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -278,14 +277,22 @@ def _result_line(ws: Workspace, result: ImportResult, lang: str) -> str:
     what = t(f"kind.{record.kind}", lang)
     if record.platform:
         what += f" ({record.platform})"
-    parts = [what, t("cli.rows", lang, rows=f"{result.rows_inserted:,}")]
-    if record.date_start is not None and record.date_end is not None:
-        parts.append(f"{record.date_start}…{record.date_end}")
+    rows = t("cli.one_row", lang) if result.rows_inserted == 1 else None
+    parts = [what, rows or t("cli.rows", lang, rows=f"{result.rows_inserted:,}")]
+    if record.date_start is not None:
+        parts.append(_dates(record.date_start, record.date_end))
     parts.append(t("cli.imported_as", lang, import_id=result.import_id))
     line = f"{name}: " + t("cli.list_separator", lang).join(parts)
     if result.rows_updated:
         line += t("cli.updated", lang, updated=f"{result.rows_updated:,}")
     return line
+
+
+def _dates(start: date | None, end: date | None) -> str:
+    """'2024-01-01…2024-01-07', one date for a single day, '–' without dates."""
+    if start is None or end is None:
+        return NO_VALUE
+    return str(start) if start == end else f"{start}…{end}"
 
 
 def _minutes(iso: str | None) -> str:
@@ -296,35 +303,46 @@ def _minutes(iso: str | None) -> str:
 def _mapping_hint(
     exc: UnrecognisedColumns, file_name: str, options: ImportOptions, lang: str
 ) -> list[str]:
-    """What was recognised, what is missing, and the exact --map syntax to finish the job."""
+    """What was recognised, what is missing, and the exact --map syntax to finish the job.
+
+    The example pairs the unused columns with the missing fields in order: a guess the user
+    corrects, but written with their own column names so it can be edited, not retyped.
+    """
     recognition = exc.recognition
-    lines = []
-    if recognition is None or recognition.kind is None:
-        lines.append(t("cli.kind_unknown", lang, kinds="|".join(KINDS)))
-    if recognition is not None:
-        if recognition.mapping:
-            pairs = ", ".join(f"{shown_value(s)} → {f}" for s, f in recognition.mapping.items())
-            lines.append(t("cli.recognised", lang, pairs=pairs))
-        if recognition.missing:
-            lines.append(t("cli.missing", lang, fields=", ".join(recognition.missing)))
-        if recognition.unmapped:
-            unused = ", ".join(f"“{shown_value(c)}”" for c in recognition.unmapped)
-            lines.append(t("cli.unused", lang, columns=unused))
     kind = options.kind or (recognition.kind if recognition is not None else None)
-    missing = list(recognition.missing) if recognition is not None else []
-    candidates = list(recognition.unmapped) if recognition is not None else list(exc.header)
-    example = [
-        f'--map "{shown_value(column)}={field}"'
-        for column, field in zip(
-            candidates or ["SOURCE COLUMN"], missing or ["field"], strict=False
+    lines = []
+    if kind is None:
+        needs = "; ".join(
+            t("cli.kind_needs", lang, kind=k, fields=", ".join(TABLES[k].required)) for k in KINDS
         )
+        lines.append(t("cli.kind_unknown", lang, kinds="|".join(KINDS)))
+        lines.append(t("cli.required_fields", lang, needs=needs))
+    if recognition is not None and recognition.mapping:
+        pairs = ", ".join(f"{shown_value(s)} → {f}" for s, f in recognition.mapping.items())
+        lines.append(t("cli.recognised", lang, pairs=pairs))
+    missing = list(recognition.missing) if recognition is not None else []
+    if kind is not None and not missing:
+        missing = [f for f in TABLES[kind].required if f not in recognition.mapping.values()]
+    if missing:
+        lines.append(t("cli.missing", lang, fields=", ".join(missing)))
+    unused = list(recognition.unmapped) if recognition is not None else list(exc.header)
+    if unused:
+        shown = ", ".join(f"“{shown_value(c)}”" for c in unused)
+        lines.append(t("cli.unused", lang, columns=shown))
+    example = [
+        "--map " + _double_quoted(f"{shown_value(column)}={field}")
+        for column, field in zip(unused or ["SOURCE COLUMN"], missing or ["field"], strict=False)
     ]
-    command = ["shoplens", "import", shlex.quote(shown_value(file_name))]
-    if kind:
-        command += ["--kind", kind]
+    command = ["shoplens", "import", _double_quoted(shown_value(file_name))]
+    command += ["--kind", kind or "KIND"]
     lines.append(t("cli.map_hint", lang))
     lines.append("  " + " ".join([*command, *example]))
     return lines
+
+
+def _double_quoted(text: str) -> str:
+    """`text` in double quotes for a shell (POSIX and Windows both read these)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def cmd_imports(args: argparse.Namespace, lang: str) -> int:
@@ -336,7 +354,6 @@ def cmd_imports(args: argparse.Namespace, lang: str) -> int:
     headers = [t(f"cli.column.{c}", lang) for c in _IMPORT_COLUMNS]
     rows = []
     for r in records:
-        dates = f"{r.date_start}…{r.date_end}" if r.date_start and r.date_end else NO_VALUE
         status = t("cli.undone_at", lang, when=_minutes(r.undone_at)) if r.undone_at else ""
         rows.append(
             [
@@ -347,7 +364,7 @@ def cmd_imports(args: argparse.Namespace, lang: str) -> int:
                 r.shop or NO_VALUE,
                 f"{r.rows:,}",
                 f"{r.rows_updated:,}",
-                dates,
+                _dates(r.date_start, r.date_end),
                 shown_value(r.file_name),
                 status,
             ]

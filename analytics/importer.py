@@ -7,14 +7,10 @@ transaction (`Workspace.commit`). Either the whole file is stored or nothing is.
 
 from __future__ import annotations
 
-from analytics.errors import InputProblem, InputRejected
+from analytics.ingest.limits import check_upload_size
 from analytics.ingest.model import ImportOptions, ImportResult
 from analytics.ingest.prepare import prepare_import
 from analytics.workspace import Workspace
-
-# Just below Streamlit's server.maxUploadSize (200 MiB, .streamlit/config.toml), so a file the
-# upload widget accepts gets our located message instead of a generic one (RELIABILITY R7).
-MAX_UPLOAD_BYTES = 190 * 1024 * 1024
 
 
 def import_file(
@@ -34,15 +30,10 @@ def import_file(
     Raises:
         InputRejected: the file cannot be imported (too large, unreadable, values that do not
             parse, unrecognised columns). The workspace is unchanged.
+        UsageError: an unknown sheet, kind or mapping field was asked for.
         WorkspaceBusy: another process held the workspace for longer than the wait allows.
     """
-    if len(data) > MAX_UPLOAD_BYTES:
-        problem = InputProblem(
-            file=name,
-            code="upload_too_large",
-            params={"size_mb": round(len(data) / 2**20, 1), "limit_mb": MAX_UPLOAD_BYTES // 2**20},
-        )
-        raise InputRejected([problem])
+    check_upload_size(name, len(data))  # before anything else looks at the bytes (R7)
     prepared = prepare_import(
         name, data, options or ImportOptions(), remembered=ws.remembered_mappings()
     )

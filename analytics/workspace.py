@@ -97,6 +97,7 @@ create table mappings (
 META_DDL = "create table meta (key varchar primary key, value varchar not null)"
 
 _writer_locks: dict[str, threading.RLock] = {}
+_instance_locks: dict[str, threading.Lock] = {}
 _writer_locks_guard = threading.Lock()
 
 
@@ -149,6 +150,30 @@ def _writer_lock(path: Path) -> threading.RLock:
     key = os.path.normcase(str(path))
     with _writer_locks_guard:
         return _writer_locks.setdefault(key, threading.RLock())
+
+
+def _instance_lock(path: Path) -> threading.Lock:
+    """The in-process lock held while opening or closing a connection to `path`.
+
+    DuckDB shares one database instance among a process's connections to a file; two threads
+    opening the first connection at once fail with "Unique file handle conflict" (DuckDB 2.0),
+    so opening and closing are serialised. Queries still run in parallel.
+    """
+    key = os.path.normcase(str(path))
+    with _writer_locks_guard:
+        return _instance_locks.setdefault(key, threading.Lock())
+
+
+def _lock_configuration(con: duckdb.DuckDBPyConnection) -> None:
+    """Freeze the settings, so no later statement can loosen them (RELIABILITY R9).
+
+    The setting belongs to the database instance, which DuckDB shares among the connections
+    of one process; setting it again on a locked instance is an error, hence the check, made
+    under a lock so two threads never both try.
+    """
+    with _writer_locks_guard:
+        if not _scalar(con, "select current_setting('lock_configuration')"):
+            con.execute("set lock_configuration = true")
 
 
 def _now() -> datetime:
@@ -217,11 +242,10 @@ class Workspace:
         con = self._open()
         try:
             self._check_or_create(con)
-            # No statement after this point can loosen the settings above (RELIABILITY R9).
-            con.execute("set lock_configuration = true")
             yield con
         finally:
-            con.close()
+            with _instance_lock(self.path):
+                con.close()
 
     @contextmanager
     def _writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -237,7 +261,8 @@ class Workspace:
         delay = 0.02
         while True:
             try:
-                return duckdb.connect(str(self.db_path), config=DUCKDB_CONFIG)
+                with _instance_lock(self.path):
+                    return duckdb.connect(str(self.db_path), config=DUCKDB_CONFIG)
             except duckdb.IOException as exc:
                 if "Could not set lock" not in str(exc):
                     raise WorkspaceCorrupt("workspace.corrupt") from exc
@@ -250,22 +275,30 @@ class Workspace:
             delay = min(delay * 2, 0.5)
 
     def _check_or_create(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Refuse a database that is not ours; create the tables of a brand-new one."""
-        tables = {
-            row[0] for row in con.execute("select table_name from duckdb_tables()").fetchall()
-        }
-        if "meta" in tables:
-            found = con.execute("select value from meta where key = 'schema_version'").fetchall()
-            if found != [(SCHEMA_VERSION,)]:
+        """Refuse a database that is not ours; create the tables of a brand-new one.
+
+        The common case (our workspace, configuration already locked) costs one query.
+        """
+        try:
+            found = con.execute(
+                "select value, current_setting('lock_configuration') from meta "
+                "where key = 'schema_version'"
+            ).fetchall()
+        except duckdb.CatalogException:
+            found = None
+        if found is not None:
+            if [value for value, _ in found] != [SCHEMA_VERSION]:
                 raise WorkspaceCorrupt("workspace.wrong_version")
+            if not found[0][1]:
+                _lock_configuration(con)
             return
-        if tables:
+        if _scalar(con, "select count(*) from duckdb_tables()"):
             raise WorkspaceCorrupt("workspace.corrupt")
         with _writer_lock(self.path):
             # Another thread of this process may have created it while we waited for the lock.
-            if _scalar(con, "select count(*) from duckdb_tables()"):
-                return
-            self._create(con)
+            if not _scalar(con, "select count(*) from duckdb_tables()"):
+                self._create(con)
+        _lock_configuration(con)
 
     def _create(self, con: duckdb.DuckDBPyConnection) -> None:
         con.begin()
@@ -607,8 +640,8 @@ _EXPECTED_BY_TYPE = {
     "DATE": "date",
     "TIMESTAMP": "timestamp",
     "BIGINT": "integer",
-    "DOUBLE": "number",
-    "BOOLEAN": "boolean",
+    "DOUBLE": "float",
+    "BOOLEAN": "bool",
     "VARCHAR": "text",
 }
 
@@ -635,7 +668,7 @@ def _unstorable(
                 code="unstorable_value",
                 column=source_of.get(column, column),
                 found=shown_value(bad[0]),
-                expected=_EXPECTED_BY_TYPE.get(sql_type, "money"),
+                expected=_EXPECTED_BY_TYPE.get(sql_type, "decimal"),
             )
             return InputRejected([problem])
     return InputRejected([InputProblem(file=prepared.file_name, code="unstorable_value")])

@@ -1,0 +1,99 @@
+"""import_file: real file bytes in, one transaction out; rejects name file, row, column, value."""
+
+from __future__ import annotations
+
+import pytest
+
+from analytics.errors import InputRejected, UnrecognisedColumns
+from analytics.importer import import_file
+from analytics.ingest import limits
+from analytics.ingest.model import ImportOptions
+from analytics.messages import render_error
+from analytics.workspace import Workspace
+
+HEADER = "日期,流量来源,访客数,支付买家数,支付金额\n"
+
+
+def csv(*lines: str, header: str = HEADER) -> bytes:
+    return (header + "".join(line + "\n" for line in lines)).encode("utf-8")
+
+
+def visitors(ws: Workspace) -> dict[str, int]:
+    with ws.connect() as con:
+        rows = con.execute("select strftime(date, '%m-%d'), visitors from traffic").fetchall()
+    return dict(rows)
+
+
+def test_a_newer_export_of_the_same_days_updates_them(workspace: Workspace) -> None:
+    first = import_file(
+        workspace,
+        "week1.csv",
+        csv("2024-01-01,手淘搜索,100,3,300", "2024-01-02,手淘搜索,120,4,410.5"),
+    )
+    second = import_file(
+        workspace,
+        "week1b.csv",
+        csv("2024-01-02,手淘搜索,125,4,410.5", "2024-01-03,手淘搜索,90,2,200"),
+    )
+    assert (first.kind, first.rows_inserted, first.rows_updated) == ("traffic", 2, 0)
+    assert (second.rows_inserted, second.rows_updated) == (2, 1)
+    assert visitors(workspace) == {"01-01": 100, "01-02": 125, "01-03": 90}
+
+
+def test_the_same_bytes_twice_is_a_no_op_that_says_so(workspace: Workspace) -> None:
+    data = csv("2024-01-01,手淘搜索,100,3,300")
+    import_file(workspace, "a.csv", data)
+    before = workspace.digest()
+    again = import_file(workspace, "a (1).csv", data)
+    assert again.import_id is None and again.already_imported_at is not None
+    assert workspace.digest() == before
+
+
+def test_a_bad_cell_rejects_the_whole_file_and_names_it(workspace: Workspace) -> None:
+    import_file(workspace, "good.csv", csv("2024-01-01,手淘搜索,100,3,300"))
+    before = workspace.digest()
+    with pytest.raises(InputRejected) as rejected:
+        import_file(
+            workspace,
+            "bad.csv",
+            csv("2024-01-02,手淘搜索,100,3,300", "2024-01-03,手淘搜索,abc,4,1"),
+        )
+    assert render_error(rejected.value, "en")[0].startswith(
+        "bad.csv, row 3, column “访客数”: found “abc”, expected"
+    )
+    assert render_error(rejected.value, "zh")[0].startswith("bad.csv 第 3 行“访客数”列：读到“abc”")
+    assert workspace.digest() == before
+    assert len(list(workspace.raw_dir.iterdir())) == 1
+
+
+def test_an_oversized_upload_is_refused_before_parsing(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(limits, "MAX_UPLOAD_BYTES", 10)
+    with pytest.raises(InputRejected) as rejected:
+        import_file(workspace, "big.csv", b"\xff" * 11)  # not even decodable: size comes first
+    assert rejected.value.problems[0].code == "file_too_large"
+    assert workspace.is_empty()
+
+
+def test_a_mapping_given_once_is_remembered_for_the_same_header(workspace: Workspace) -> None:
+    header = "Tag,Quelle,Besucher\n"
+    with pytest.raises(UnrecognisedColumns):
+        import_file(workspace, "odd.csv", csv("2024-01-01,Suche,5", header=header))
+    mapping = {"Tag": "date", "Quelle": "channel", "Besucher": "visitors"}
+    import_file(
+        workspace,
+        "odd.csv",
+        csv("2024-01-01,Suche,5", header=header),
+        ImportOptions(kind="traffic", mapping=mapping),
+    )
+    later = import_file(workspace, "odd2.csv", csv("2024-01-02,Suche,6", header=header))
+    assert (later.kind, later.rows_inserted) == ("traffic", 1)
+    assert visitors(workspace) == {"01-01": 5, "01-02": 6}
+
+
+def test_undo_after_import_file_brings_the_earlier_numbers_back(workspace: Workspace) -> None:
+    import_file(workspace, "a.csv", csv("2024-01-01,手淘搜索,100,3,300"))
+    second = import_file(workspace, "b.csv", csv("2024-01-01,手淘搜索,111,3,300"))
+    workspace.undo(second.import_id)
+    assert visitors(workspace) == {"01-01": 100}
