@@ -9,6 +9,7 @@ from analytics.importer import import_file
 from analytics.ingest import limits
 from analytics.ingest.model import ImportOptions
 from analytics.messages import render_error
+from analytics.sample import load_sample, sample_files, sample_workspace
 from analytics.workspace import Workspace
 
 HEADER = "日期,流量来源,访客数,支付买家数,支付金额\n"
@@ -97,3 +98,20 @@ def test_undo_after_import_file_brings_the_earlier_numbers_back(workspace: Works
     second = import_file(workspace, "b.csv", csv("2024-01-01,手淘搜索,111,3,300"))
     workspace.undo(second.import_id)
     assert visitors(workspace) == {"01-01": 100}
+
+
+def test_every_bundled_sample_file_imports(workspace: Workspace) -> None:
+    files = sample_files()
+    assert files, "sample_data/ has no export files"
+    results = load_sample(workspace)
+    assert [r.file_name for r in results] == [p.name for p in files]
+    assert all(r.import_id is not None and r.rows_inserted > 0 for r in results)
+    assert {r.kind for r in results} >= {"traffic", "orders", "reviews", "dsr"}
+
+
+def test_the_sample_workspace_is_built_once_and_reused() -> None:
+    first = sample_workspace()
+    version = first.version()
+    again = sample_workspace()
+    assert again == first and again.version() == version
+    assert not again.is_empty()
