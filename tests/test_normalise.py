@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analytics.errors import InputRejected
 from analytics.ingest.model import RawTable
@@ -505,3 +508,49 @@ def test_ga4_event_names_and_microsecond_timestamps() -> None:
     frame = run(header, rows).frame
     assert frame["event"].tolist() == ["visit", "product_view", "order", "payment"]
     assert frame["ts"].iloc[3] == pd.Timestamp("2024-01-05 00:00:03.500")
+
+
+# --- RELIABILITY P15: totals rows ----------------------------------------------------------
+
+_TRAFFIC_ROW = st.tuples(
+    st.integers(0, 10**6),
+    st.integers(0, 10**7),
+    st.decimals(min_value=0, max_value=10**8, places=2, allow_nan=False, allow_infinity=False),
+)
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.lists(_TRAFFIC_ROW, min_size=1, max_size=12), st.sampled_from(["合计", "总计", "Total"]))
+def test_a_correct_totals_row_never_changes_the_data(rows, label) -> None:
+    header = ["日期", "流量来源", "访客数", "浏览量", "支付金额"]
+    body = [
+        ["2024-01-01", f"c{i}", str(v), str(pv), f"{amt:,.2f}"]
+        for i, (v, pv, amt) in enumerate(rows)
+    ]
+    sums = [sum(r[k] for r in rows) for k in range(3)]
+    totals = [label, "", str(sums[0]), str(sums[1]), f"{sums[2]:.2f}"]
+    plain, with_totals = run(header, body), run(header, [*body, totals])
+    assert with_totals.frame.equals(plain.frame)
+    assert with_totals.totals.matched and with_totals.rows_read == plain.rows_read
+
+
+@settings(deadline=None, max_examples=60)
+@given(
+    st.lists(_TRAFFIC_ROW, min_size=1, max_size=12),
+    st.sampled_from([2, 3, 4]),
+    st.integers(1, 10**4).map(lambda n: n if n % 2 else -n),
+)
+def test_a_wrong_totals_row_always_raises_a_notice(rows, column, error) -> None:
+    header = ["日期", "流量来源", "访客数", "浏览量", "支付金额"]
+    body = [
+        ["2024-01-01", f"c{i}", str(v), str(pv), f"{amt:.2f}"]
+        for i, (v, pv, amt) in enumerate(rows)
+    ]
+    sums = [sum(r[k] for r in rows) for k in range(3)]
+    sums[column - 2] += error if column < 4 else Decimal(error) / 100
+    if sums[column - 2] < 0:
+        return
+    totals = ["合计", "", str(sums[0]), str(sums[1]), f"{sums[2]:.2f}"]
+    result = run(header, [*body, totals])
+    assert not result.totals.matched and "totals_mismatch" in codes(result)
+    assert len(result.frame) == len(rows)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import io
 from datetime import date
 
 import pytest
+from openpyxl import Workbook
 
 from analytics.errors import InputRejected, UnrecognisedColumns, UsageError
 from analytics.ingest.model import ImportOptions
@@ -110,3 +112,39 @@ def test_known_fields_for_the_mapping_dropdown() -> None:
     assert "unit_price" in KNOWN_FIELDS("orders")
     with pytest.raises(UsageError):
         KNOWN_FIELDS("nope")
+
+
+def _workbook(sheets: dict[str, list[list[object]]]) -> bytes:
+    """An XLSX file with one sheet per entry, written by openpyxl."""
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+TRAFFIC_ROWS = [
+    ["日期", "流量来源", "访客数"],
+    ["2024-01-01", "直通车", 10],
+    ["2024-01-02", "直通车", 12],
+]
+ORDER_ROWS = [["订单编号", "下单时间", "实付金额"], ["0012", "2024-01-01 10:00:00", 9.5]]
+
+
+def test_workbook_sheet_choice() -> None:
+    data = _workbook({"说明": [["本表说明"], ["仅供参考"]], "流量": TRAFFIC_ROWS})
+    prepared = prepare_import("shop.xlsx", data)
+    assert (prepared.kind, prepared.sheet, prepared.ext) == ("traffic", "流量", "xlsx")
+    assert prepared.frame["visitors"].tolist() == [10, 12]
+
+    both = _workbook({"流量": TRAFFIC_ROWS, "订单": ORDER_ROWS})
+    chosen = prepare_import("shop.xlsx", both)
+    assert "other_sheets" in {n.code for n in chosen.notices}
+    orders = prepare_import("shop.xlsx", both, ImportOptions(sheet="订单"))
+    assert orders.kind == "orders" and orders.frame["order_id"].tolist() == ["0012"]
+    with pytest.raises(UsageError):
+        prepare_import("shop.xlsx", both, ImportOptions(sheet="nope"))

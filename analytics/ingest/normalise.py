@@ -9,9 +9,9 @@ Per kind:
 
 - A totals row (合计/总计/小计/汇总/Total in a label column, or an unlabelled all-number first or
   last row) is dropped and checked against the column sums (R14, P15): counts and money must add
-  up (to the cent, allowing each cell's rounding); rates and averages must lie between the
-  smallest and largest row. A mismatch is a warning notice, not a reject: people counts
-  (访客数) are often de-duplicated in the total, and the notice says so.
+  up to the cent; rates and averages must lie between the smallest and largest row. A mismatch
+  is a warning notice, not a reject: people counts (访客数) are often de-duplicated in the
+  total, and the notice says so.
 - traffic: sub_channel '' when absent; visitor_unit 'sessions' when visitors came from a
   sessions column (Shopify, GA4 "Sessions"), else 'visitors'; two rows with the same date +
   channel + sub_channel reject the file, naming both lines.
@@ -475,7 +475,6 @@ def _check_totals(
         )
         return None
     mismatches: dict[str, tuple[float, float]] = {}
-    rows = len(table.text)
     for field in totals.columns:
         type_ = field_type(table.kind, field)
         if type_ not in _NUMERIC or field == "unit_price":
@@ -487,7 +486,8 @@ def _check_totals(
         total = float(total)
         if type_ in (INTEGER, DECIMAL):
             observed = float(column.sum())
-            tolerance = 0.005 * rows + 1e-6 if type_ == DECIMAL else 0.0
+            # Cents add up exactly: allow only the float error of the sum, never a whole cent.
+            tolerance = 0.004 + 1e-9 * abs(observed) if type_ == DECIMAL else 0.0
             if abs(total - observed) > tolerance:
                 mismatches[table.source[field]] = (total, round(observed, 2))
         else:  # a rate or average of the rows lies between their smallest and largest
