@@ -148,3 +148,17 @@ def test_workbook_sheet_choice() -> None:
     assert orders.kind == "orders" and orders.frame["order_id"].tolist() == ["0012"]
     with pytest.raises(UsageError):
         prepare_import("shop.xlsx", both, ImportOptions(sheet="nope"))
+
+
+def test_a_one_day_sycm_export_is_dated_from_its_file_name() -> None:
+    text = "流量来源,来源明细,访客数,支付买家数\n付费流量,直通车,100,3\n自然流量,手淘搜索,200,10\n"
+    name = "【生意参谋平台】流量来源_无线端_2024-01-05_2024-01-05.csv"
+    prepared = prepare_import(name, text.encode())
+    assert prepared.frame["date"].dt.date.tolist() == [date(2024, 1, 5)] * 2
+    assert "date_from_file_name" in {n.code for n in prepared.notices}
+    assert "文件名日期" not in prepared.mapping  # the remembered mapping holds real columns only
+    assert prepared.header_signature == header_signature(
+        ["流量来源", "来源明细", "访客数", "支付买家数"]
+    )
+    with pytest.raises(UnrecognisedColumns):  # a week's totals are not one day's
+        prepare_import(name.replace("01-05.csv", "01-11.csv"), text.encode())

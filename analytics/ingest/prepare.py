@@ -9,15 +9,22 @@ normalise. Nothing is stored here: the upload page shows the result as a preview
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import replace
+from typing import Any, NamedTuple
 
 from analytics.errors import InputProblem, InputRejected, UnrecognisedColumns, UsageError
 from analytics.ingest import read
 from analytics.ingest.model import ImportOptions, Notice, PreparedImport, RawTable, Recognition
 from analytics.ingest.normalise import normalise
-from analytics.ingest.profiles import PROFILES, known_fields
+from analytics.ingest.profiles import PROFILES, known_fields, normalise_header
 from analytics.ingest.recognise import header_score, header_signature, recognise
+
+# The period at the end of a Sycm file name: "…_2024-01-05_2024-01-05.xls" → first, last day.
+_FILE_PERIOD = re.compile(r"_(\d{4}-\d{2}-\d{2})_(\d{4}-\d{2}-\d{2})\.\w+$")
+FILE_DATE_COLUMN = "文件名日期"
+"""The column prepare adds to a one-day export whose date is only in its file name."""
 
 
 def KNOWN_FIELDS(kind: str) -> tuple[str, ...]:
@@ -64,15 +71,18 @@ def prepare_import(
             raise UsageError("usage.sheet_unknown", sheet=options.sheet)
     if not tables:
         raise InputRejected([InputProblem(file, code="no_rows")])
-    found = [(table, _recognise(table, options, remembered or {})) for table in tables]
-    complete = [(t, r) for t, r in found if r.complete]
+    found = [_recognise(table, file, options, remembered or {}) for table in tables]
+    complete = [c for c in found if c.recognition.complete]
     if not complete:
-        table, recognition = max(found, key=lambda pair: pair[1].score)
-        raise _unrecognised(file, table, recognition)
-    table, recognition = max(complete, key=lambda pair: pair[1].score)
+        best = max(found, key=lambda c: c.recognition.score)
+        raise _unrecognised(file, best.table, best.recognition)
+    chosen = max(complete, key=lambda c: c.recognition.score)
+    table, recognition = chosen.table, chosen.recognition
     notices = list(table.notices)
     if len(complete) > 1:
-        others = ", ".join(f"{t.sheet} ({r.kind})" for t, r in complete if t is not table)
+        others = ", ".join(
+            f"{c.table.sheet} ({c.recognition.kind})" for c in complete if c is not chosen
+        )
         notices.append(Notice("other_sheets", {"sheet": table.sheet or "", "others": others}))
     if not table.rows:
         raise InputRejected([InputProblem(file, code="no_rows", sheet=table.sheet)])
@@ -87,8 +97,8 @@ def prepare_import(
         shop=options.shop,
         encoding=table.encoding,
         sheet=table.sheet,
-        mapping=dict(recognition.mapping),
-        header_signature=header_signature(table.header),
+        mapping={src: f for src, f in recognition.mapping.items() if src != FILE_DATE_COLUMN},
+        header_signature=chosen.signature,
         frame=result.frame,
         rows_read=result.rows_read,
         date_range=result.date_range,
@@ -98,14 +108,50 @@ def prepare_import(
     )
 
 
+class _Candidate(NamedTuple):
+    """One sheet and what recognise made of it; `signature` is of the header as read."""
+
+    table: RawTable
+    recognition: Recognition
+    signature: str
+
+
 def _recognise(
-    table: RawTable, options: ImportOptions, remembered: Mapping[str, Mapping[str, Any]]
-) -> Recognition:
-    """Recognise one sheet, the remembered mapping for its header layout under the user's."""
-    memory = remembered.get(header_signature(table.header), {})
-    kind = options.kind or memory.get("kind")
-    mapping = {**memory.get("mapping", {}), **options.mapping}
-    return recognise(table.header, kind=kind, mapping=mapping)
+    table: RawTable,
+    file: str,
+    options: ImportOptions,
+    remembered: Mapping[str, Mapping[str, Any]],
+) -> _Candidate:
+    """Recognise one sheet, the remembered mapping for its header layout under the user's.
+
+    A daily Sycm export without a date column is dated from its file name, when the name
+    states a single day: "【生意参谋平台】流量来源_无线端_2024-01-05_2024-01-05.xls".
+    """
+    signature = header_signature(table.header)
+    memory = remembered.get(signature, {})
+    names = {normalise_header(h) for h in table.header}
+    mapping = {
+        **{s: f for s, f in memory.get("mapping", {}).items() if normalise_header(s) in names},
+        **options.mapping,
+    }
+    recognition = recognise(table.header, kind=options.kind or memory.get("kind"), mapping=mapping)
+    period = _FILE_PERIOD.search(file)
+    if recognition.missing != ("date",) or not period or period[1] != period[2]:
+        return _Candidate(table, recognition, signature)
+    dated = replace(
+        table,
+        header=[*table.header, FILE_DATE_COLUMN],
+        rows=[[*row, period[1]] for row in table.rows],
+        notices=[*table.notices, Notice("date_from_file_name", {"date": period[1]})],
+    )
+    again = recognise(
+        dated.header, kind=recognition.kind, mapping={**mapping, FILE_DATE_COLUMN: "date"}
+    )
+    return (
+        _Candidate(dated, again, signature)
+        if again.complete
+        else _Candidate(table, recognition, signature)
+    )
 
 
 def _unrecognised(file: str, table: RawTable, recognition: Recognition) -> UnrecognisedColumns:
