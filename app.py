@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import filters
-from ui.state import language_switch, t
+from ui.state import language, language_switch, t
 
 PAGES: tuple[tuple[str, str], ...] = (
     ("overview", ":material/dashboard:"),
@@ -24,25 +24,27 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("report", ":material/download:"),
     ("upload", ":material/upload_file:"),
 )
-DEFAULT_PAGE = "overview"
+LANDING_PAGE = "overview"
 
 
 def page(topic: str, icon: str) -> st.Page:
     """The st.Page of `pages/<topic>_page.py` at URL `/<topic>`, titled in the current language."""
-    return st.Page(
-        f"pages/{topic}_page.py",
-        title=t(f"ui.page.{topic}"),
-        icon=icon,
-        url_path=topic,
-        default=topic == DEFAULT_PAGE,
-    )
+    return st.Page(f"pages/{topic}_page.py", title=t(f"ui.page.{topic}"), icon=icon, url_path=topic)
+
+
+def home() -> None:
+    """The app root: go to the overview, so every page (the overview too) has its own URL."""
+    st.switch_page(f"pages/{LANDING_PAGE}_page.py", query_params={"lang": language()})
 
 
 st.set_page_config(page_title="ShopLens", page_icon=":material/insights:", layout="wide")
 language_switch()
 navigation = st.navigation(
     {
-        t("ui.nav.analysis"): [page(topic, icon) for topic, icon in PAGES[:-2]],
+        t("ui.nav.analysis"): [
+            st.Page(home, title="ShopLens", url_path="home", default=True, visibility="hidden"),
+            *(page(topic, icon) for topic, icon in PAGES[:-2]),
+        ],
         t("ui.nav.data"): [page(topic, icon) for topic, icon in PAGES[-2:]],
     }
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import cached, charts, filters, layout
-from ui.state import t
+from ui.state import label_func, t
 
 view = filters.view()
 layout.header("conversion", view)
@@ -55,7 +55,7 @@ grain = (
         ["day", "week"],
         default="day",
         key="conversion.grain",
-        format_func=lambda g: t(f"ui.grain.{g}"),
+        format_func=label_func("ui.grain."),
     )
     or "day"
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import cached, charts, filters, layout
-from ui.state import t
+from ui.state import label_func, t
 
 view = filters.view()
 layout.header("funnel", view)
@@ -47,7 +47,7 @@ with right:
 
 st.subheader(t("ui.funnel.leak_title"))
 report = cached.find_leaks(view)
-st.text(layout.leak_verdict(report, view.currency))
+st.text(layout.leak_verdict(report))
 findings = layout.findings_frame(report.findings)
 if not layout.empty_note(findings, "ui.funnel.no_findings"):
     st.dataframe(
@@ -91,7 +91,7 @@ grain = (
         ["day", "week"],
         default="day",
         key="funnel.grain",
-        format_func=lambda g: t(f"ui.grain.{g}"),
+        format_func=label_func("ui.grain."),
     )
     or "day"
 )

@@ -17,7 +17,7 @@ layout.header("goals", view)
 layout.require_data(view, ("traffic",), topic="goals")
 
 base = cached.goals_baseline(view)
-defaults = layout.goal_defaults(base, view)
+defaults = layout.goal_defaults(base, cached.kpi_comparison(view).now.gmv, view)
 if defaults is None:
     st.info(t("ui.goals.no_baseline"))
     st.stop()

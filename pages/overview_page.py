@@ -21,10 +21,10 @@ layout.visitor_unit_note(filters.coverage().visitor_unit)
 
 st.subheader(t("ui.overview.leak_title"))
 report = cached.find_leaks(view)
-st.text(layout.leak_verdict(report, view.currency))
+st.text(layout.leak_verdict(report))
 if getattr(report, "immature_days", None):
     st.caption(t("ui.leak.immature", days=len(report.immature_days)))
-st.page_link("pages/funnel_page.py", label=t("ui.overview.to_funnel"), icon="🔎")
+st.page_link("pages/funnel_page.py", label=t("ui.overview.to_funnel"), icon=":material/filter_alt:")
 
 st.subheader(t("ui.overview.gmv_title"))
 split = cached.gmv_change(view)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import cached, filters, layout
-from ui.state import language, t
+from ui.state import label_func, language, t
 
 view = filters.view()
 layout.header("report", view)
@@ -46,7 +46,7 @@ choice = st.selectbox(
     t("ui.report.table"),
     layout.REPORT_TABLES,
     key="report.table",
-    format_func=lambda name: t(f"ui.report.table.{name}"),
+    format_func=label_func("ui.report.table."),
 )
 table = layout.report_table(view, choice)
 if not layout.empty_note(table, "ui.report.empty_table"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import cached, charts, filters, layout
-from ui.state import t
+from ui.state import label_func, t
 
 view = filters.view()
 layout.header("traffic", view)
@@ -67,7 +67,7 @@ metric = (
         ["visitors", "pay_conversion", "gmv"],
         default="visitors",
         key="traffic.trend_metric",
-        format_func=lambda m: t(f"metric.{m}"),
+        format_func=label_func("metric."),
     )
     or "visitors"
 )
@@ -77,7 +77,7 @@ grain = (
         ["day", "week"],
         default="day",
         key="traffic.grain",
-        format_func=lambda g: t(f"ui.grain.{g}"),
+        format_func=label_func("ui.grain."),
     )
     or "day"
 )

@@ -80,13 +80,17 @@ def funnel_chart(funnel: Any, t: Translate, title: str | None = None) -> go.Figu
             x=[s.count for s in present],
             text=text,
             textinfo="text",
-            textposition="inside",
+            textposition="outside",
             marker={"color": PALETTE[0]},
             connector={"line": {"color": "#cccccc"}},
             hovertemplate="%{y}: %{x:,}<extra></extra>",
         )
     )
     _layout(fig, title, height=360)
+    peak = max((s.count or 0 for s in present), default=0)
+    if peak:
+        # Bars are centred on 0; widen the right side so the rates written beside small bars fit.
+        fig.update_xaxes(range=[-0.52 * peak, 1.25 * peak], visible=False)
     if missing:
         names = "、".join(stage_label(s.stage, t) for s in missing)
         fig.add_annotation(
@@ -104,20 +108,28 @@ def funnel_chart(funnel: Any, t: Translate, title: str | None = None) -> go.Figu
 
 
 def funnel_compare(now: Any, before: Any, t: Translate, labels: tuple[str, str]) -> go.Figure:
-    """Two funnels of the same stages side by side (before, now), missing stages left out."""
+    """Step rates of the two periods side by side, one group per stage (missing stages left out).
+
+    The step rate of a stage is its count over the previous present stage, so a drop in one
+    group is a leak at that step; the first stage (visits) has no step and is not drawn.
+    """
     fig = go.Figure()
     for funnel, name, color in ((before, labels[0], MISSING_COLOR), (now, labels[1], PALETTE[0])):
-        present = [s for s in funnel.stages if s.present]
+        steps = [s for s in funnel.stages if s.present and s.step_rate is not None]
         fig.add_trace(
-            go.Funnel(
+            go.Bar(
                 name=name,
-                y=[stage_label(s.stage, t) for s in present],
-                x=[s.count for s in present],
-                textinfo="value+percent initial",
+                x=[stage_label(s.stage, t) for s in steps],
+                y=[s.step_rate for s in steps],
+                text=[_pct(s.step_rate) for s in steps],
+                textposition="outside",
                 marker={"color": color},
             )
         )
-    return _layout(fig, None, height=360)
+    fig.update_layout(barmode="group")
+    _layout(fig, None, height=360)
+    fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    return fig
 
 
 def channel_funnels(frame: pd.DataFrame, t: Translate, channels: Sequence[str]) -> go.Figure:
@@ -232,6 +244,8 @@ def long_trend(
     """One line per group (channel or stage) of a long frame, immature buckets shaded."""
     fig = go.Figure()
     for i, (name, part) in enumerate(frame.groupby(group, sort=False)):
+        if not part[value].notna().any():
+            continue  # e.g. the first funnel stage has no step rate
         fig.add_trace(
             go.Scatter(
                 x=part[x],

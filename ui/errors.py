@@ -31,7 +31,7 @@ def show_error(
     target = container if container is not None else st
     lines = error_lines(exc)
     # st.error renders Markdown; escape so `*`, `$`, `<`… in file names or cells stay literal.
-    target.error("  \n".join(escape_markdown(line) for line in lines), icon="⚠️")
+    target.error("  \n".join(escape_markdown(line) for line in lines), icon=":material/error:")
 
 
 @contextmanager

@@ -16,14 +16,24 @@ operator who uploads last week's export on a Wednesday wants "last week" to mean
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
 import streamlit as st
 
+from analytics.i18n import catalogue
 from analytics.metrics.period import Period, Scope, last_full_week
 from ui import cached
-from ui.state import HIDE_SAMPLE_KEY, WorkspaceChoice, choose_workspace, hide_sample, t
+from ui.state import (
+    HIDE_SAMPLE_KEY,
+    WorkspaceChoice,
+    bound_t,
+    choose_workspace,
+    hide_sample,
+    label_func,
+    t,
+)
 
 VIEW_KEY = "ui.view"
 COVERAGE_KEY = "ui.coverage"
@@ -99,7 +109,7 @@ def coverage() -> Any:
 
 def _workspace_banner(choice: WorkspaceChoice) -> None:
     if choice.is_sample:
-        st.sidebar.warning(t("ui.sample.banner"), icon="🧪")
+        st.sidebar.warning(t("ui.sample.banner"), icon=":material/science:")
         st.sidebar.button(
             t("ui.sample.hide"),
             key="ui.sample.hide_button",
@@ -125,7 +135,7 @@ def _period_picker(first: date, latest: date) -> Period:
     choice = st.sidebar.selectbox(
         t("ui.filter.period"),
         PERIOD_CHOICES,
-        format_func=lambda c: t(f"ui.filter.period.{c}"),
+        format_func=label_func("ui.filter.period."),
         key=PERIOD_KEY,
     )
     if choice != "custom":
@@ -151,6 +161,7 @@ def _period_picker(first: date, latest: date) -> Period:
 
 
 def _scope_picker(cov: Any) -> Scope:
+    tr = bound_t()
     shops = [s for s in (cov.shops or ()) if s is not None]
     platforms = [p for p in (cov.platforms or ()) if p is not None]
     shop = platform = None
@@ -159,7 +170,7 @@ def _scope_picker(cov: Any) -> Scope:
             t("ui.filter.shop"),
             [ALL, *shops],
             format_func=lambda s: (
-                t("ui.filter.all_shops") if s == ALL else (s or t("ui.filter.default_shop"))
+                tr("ui.filter.all_shops") if s == ALL else (s or tr("ui.filter.default_shop"))
             ),
             key=SHOP_KEY,
         )
@@ -168,8 +179,18 @@ def _scope_picker(cov: Any) -> Scope:
         picked = st.sidebar.selectbox(
             t("ui.filter.platform"),
             [ALL, *platforms],
-            format_func=lambda p: t("ui.filter.all_platforms") if p == ALL else str(p),
+            format_func=lambda p: (
+                tr("ui.filter.all_platforms") if p == ALL else platform_label(p, tr)
+            ),
             key=PLATFORM_KEY,
         )
         platform = None if picked == ALL else picked
     return Scope(shop=shop, platform=platform)
+
+
+def platform_label(platform: str | None, tr: Callable[..., str] = t) -> str:
+    """A platform code as a name ("sycm" → "生意参谋"), the code itself when unknown."""
+    if not platform:
+        return "—"
+    key = f"ui.platform.{platform}"
+    return tr(key) if key in catalogue() else str(platform)

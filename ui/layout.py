@@ -50,8 +50,10 @@ def require_data(view: View, kinds: Iterable[str] = (), topic: str | None = None
     cov = coverage()
     wanted = tuple(kinds)
     if view.period is None or cov is None or cov.is_empty:
-        st.info(t("ui.empty.workspace"), icon="📥")
-        st.page_link("pages/upload_page.py", label=t("ui.empty.go_upload"), icon="⬆️")
+        st.info(t("ui.empty.workspace"), icon=":material/inbox:")
+        st.page_link(
+            "pages/upload_page.py", label=t("ui.empty.go_upload"), icon=":material/upload_file:"
+        )
         st.stop()
     if wanted and not any(cov.rows_by_kind.get(k) for k in wanted):
         names = (
@@ -59,8 +61,13 @@ def require_data(view: View, kinds: Iterable[str] = (), topic: str | None = None
             if language() == "zh"
             else ", ".join(t(f"kind.{k}") for k in wanted)
         )
-        st.info(t(f"ui.{topic}.needs" if topic else "ui.empty.needs", kinds=names), icon="📥")
-        st.page_link("pages/upload_page.py", label=t("ui.empty.go_upload"), icon="⬆️")
+        st.info(
+            t(f"ui.{topic}.needs" if topic else "ui.empty.needs", kinds=names),
+            icon=":material/inbox:",
+        )
+        st.page_link(
+            "pages/upload_page.py", label=t("ui.empty.go_upload"), icon=":material/upload_file:"
+        )
         st.stop()
 
 
@@ -111,21 +118,11 @@ def step_label(finding: Any) -> str:
     return f"{t(f'stage.{finding.from_stage}')} → {t(f'stage.{finding.to_stage}')}"
 
 
-def leak_verdict(report: Any, currency: str | None = None) -> str:
+def leak_verdict(report: Any) -> str:
     """One sentence: where the funnel leaks this period, or that no drop is significant."""
-    leak = getattr(report, "leak", None)
-    if leak is None:
-        if not getattr(report, "findings", None):
-            return t("ui.leak.no_comparison")
-        return t("ui.leak.none")
-    return t(
-        "ui.leak.found",
-        step=step_label(leak),
-        now=columns.rate_text(leak.rate_now),
-        before=columns.rate_text(leak.rate_before),
-        lost=f"{float(leak.lost_payments or 0):,.0f}",
-        p=f"{float(leak.p_value):.3f}" if leak.p_value is not None else "—",
-    )
+    from analytics.metrics.leak import verdict
+
+    return verdict(report, language())
 
 
 def findings_frame(findings: Iterable[Any], with_channel: bool = False) -> pd.DataFrame:
@@ -137,7 +134,8 @@ def findings_frame(findings: Iterable[Any], with_channel: bool = False) -> pd.Da
             "entrants_now": f.entrants_now,
             "rate_now": f.rate_now,
             "rate_before": f.rate_before,
-            "change": f.change,
+            # percentage points: 0.0351 → 3.51, shown as "+3.51 pp"
+            "change": None if f.change is None else f.change * 100,
             "p_value": f.p_value,
             "lost_payments": f.lost_payments,
             "significant": bool(f.significant),
@@ -151,7 +149,7 @@ def findings_frame(findings: Iterable[Any], with_channel: bool = False) -> pd.Da
 def findings_config(frame: pd.DataFrame, currency: str | None) -> dict[str, Any]:
     """column_config for `findings_frame` output."""
     config = columns.table_config(frame.columns, t, currency)
-    config["change"] = st.column_config.NumberColumn(t("ui.col.change_pp"), format="percent")
+    config["change"] = st.column_config.NumberColumn(t("ui.col.change"), format="%+.2f pp")
     config["significant"] = st.column_config.CheckboxColumn(t("ui.col.significant"))
     return config
 
@@ -434,24 +432,25 @@ class GoalDefaults:
         self.max_aov = float(max(1000.0, round(aov * 3, -1)))
 
 
-def goal_defaults(base: Any, view: View) -> GoalDefaults | None:
-    """Defaults for the planner from goals.baseline; None when the period has no conversion."""
-    conversion = getattr(base, "pay_conversion", None)
-    aov = getattr(base, "aov", None)
+def goal_defaults(base: Any, gmv: float | None, view: View) -> GoalDefaults | None:
+    """Planner defaults from goals.baseline ((pay_conversion, aov, shares)) and the period GMV.
+
+    The default target is the period's daily GMV × 30 days + 20 %, rounded to thousands.
+    None when the period has no conversion or AOV to plan from.
+    """
+    conversion, aov, shares = base
     if not conversion or not aov or conversion != conversion or aov != aov:
         return None
-    shares = getattr(base, "channel_shares", None) or {}
     if isinstance(shares, pd.DataFrame):
         shares = dict(zip(shares["channel"], shares["share"], strict=True))
-    gmv = getattr(base, "gmv", None) or 0.0
     days = view.period.days if view.period else 7
-    target = float(round((gmv / days * 30 * 1.2) if gmv else 100000.0, -3)) or 100000.0
+    target = float(round(gmv / days * 30 * 1.2, -3)) if gmv else 0.0
     return GoalDefaults(
-        target=target,
+        target=target or 100000.0,
         days=30,
         conversion_pct=round(float(conversion) * 100, 2),
         aov=round(float(aov), 2),
-        shares=tuple((str(k), float(v)) for k, v in shares.items()),
+        shares=tuple((str(k), float(v)) for k, v in shares.items() if v == v),
     )
 
 

@@ -13,6 +13,7 @@ in DuckDB, not in the session), so a reload never shows a stale import.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,8 @@ import streamlit as st
 from analytics import i18n
 from ui.cached import open_workspace
 
-LANG_KEY = "ui.lang"
+LANG_KEY = "ui.lang"  # the switch widget
+CHOICE_KEY = "ui.lang_choice"  # plain session state: survives page switches and widget cleanup
 HIDE_SAMPLE_KEY = "ui.hide_sample"
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 
@@ -38,7 +40,7 @@ def detect_language() -> str:
 
 def language() -> str:
     """The current language code ("zh" or "en")."""
-    chosen = st.session_state.get(LANG_KEY)
+    chosen = st.session_state.get(CHOICE_KEY)
     return chosen if chosen in i18n.LANGUAGES else detect_language()
 
 
@@ -47,23 +49,47 @@ def t(key: str, **params: Any) -> str:
     return i18n.t(key, language(), **params)
 
 
+def label_func(prefix: str) -> Callable[[Any], str]:
+    """A widget `format_func` naming option `v` by the catalogue key `<prefix><v>`.
+
+    The language is bound now: Streamlit (and AppTest) may call a format_func outside the
+    script run, where the session's language cannot be read.
+    """
+    lang = language()
+    return lambda value: i18n.t(f"{prefix}{value}", lang)
+
+
+def bound_t() -> Callable[..., str]:
+    """`t` with the current language bound now (for callbacks run outside the script)."""
+    lang = language()
+    return lambda key, **params: i18n.t(key, lang, **params)
+
+
+def _remember_switch() -> None:
+    if st.session_state.get(LANG_KEY) in i18n.LANGUAGES:
+        st.session_state[CHOICE_KEY] = st.session_state[LANG_KEY]
+
+
 def language_switch() -> str:
-    """Draw the zh/en switch in the sidebar, remember it in the URL and return the language."""
-    if st.session_state.get(LANG_KEY) not in i18n.LANGUAGES:
-        st.session_state[LANG_KEY] = detect_language()
-    lang = st.sidebar.segmented_control(
+    """Draw the zh/en switch in the sidebar, remember it in the URL and return the language.
+
+    The choice is kept under a plain session key as well as the widget's: Streamlit drops a
+    widget's state and the URL's query parameters when the page changes.
+    """
+    lang = language()
+    st.session_state[CHOICE_KEY] = lang
+    st.session_state[LANG_KEY] = lang
+    st.sidebar.segmented_control(
         "Language / 语言",
         options=list(i18n.LANGUAGES),
         format_func=LANGUAGE_NAMES.__getitem__,
         key=LANG_KEY,
         required=True,
+        on_change=_remember_switch,
     )
-    lang = lang if lang in i18n.LANGUAGES else "en"
     if st.query_params.get("lang") != lang:
         st.query_params["lang"] = lang
     return lang
-
-
 @dataclass(frozen=True)
 class WorkspaceChoice:
     """Which workspace the pages show.

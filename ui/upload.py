@@ -19,12 +19,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from analytics import i18n
 from analytics.errors import ShopLensError, UnrecognisedColumns
 from analytics.i18n import catalogue
 from analytics.ingest.model import ImportOptions, ImportResult, PreparedImport
 from ui import cached
 from ui.errors import error_lines, escape_markdown
-from ui.state import language, t
+from ui.state import label_func, language, t
 
 UPLOAD_TYPES = ("csv", "tsv", "txt", "xlsx", "xlsm", "xls")
 PREPARED_KEY = "upload.prepared"
@@ -146,7 +147,9 @@ def preview(state: FileState, index: int) -> None:
 
 def _show_rejection(state: FileState, index: int) -> None:
     exc = state.error
-    st.error("  \n".join(escape_markdown(line) for line in error_lines(exc)), icon="⚠️")
+    st.error(
+        "  \n".join(escape_markdown(line) for line in error_lines(exc)), icon=":material/error:"
+    )
     if isinstance(exc, UnrecognisedColumns):
         mapping_editor(state, exc, index)
 
@@ -163,7 +166,7 @@ def mapping_editor(state: FileState, exc: UnrecognisedColumns, index: int) -> No
         t("ui.upload.kind"),
         KINDS,
         index=KINDS.index(guessed) if guessed in KINDS else 0,
-        format_func=lambda k: t(f"kind.{k}"),
+        format_func=label_func("kind."),
         key=f"upload.map_kind.{index}",
     )
     fields = (IGNORE, *known_fields(kind))
@@ -177,7 +180,7 @@ def mapping_editor(state: FileState, exc: UnrecognisedColumns, index: int) -> No
             column,
             fields,
             index=fields.index(current) if current in fields else 0,
-            format_func=field_name,
+            format_func=field_namer(),
             key=f"upload.map.{index}.{i}",
         )
         if choice:
@@ -233,13 +236,18 @@ def show_results() -> None:
     """Show (once) what the last import or undo did."""
     for item in st.session_state.pop(RESULTS_KEY, []):
         if "error" in item:
-            st.error("  \n".join(escape_markdown(line) for line in item["error"]), icon="⚠️")
+            st.error(
+                "  \n".join(escape_markdown(line) for line in item["error"]),
+                icon=":material/error:",
+            )
         elif "undone" in item:
-            st.success(escape_markdown(t("ui.upload.undone", file=item["file"])), icon="↩️")
+            st.success(
+                escape_markdown(t("ui.upload.undone", file=item["file"])), icon=":material/undo:"
+            )
         else:
             result = item["result"]
             box = st.info if result.import_id is None else st.success
-            box(escape_markdown(result_line(result)), icon="✅")
+            box(escape_markdown(result_line(result)), icon=":material/check_circle:")
             for line in notice_lines(result):
                 st.warning(escape_markdown(line))
 
@@ -295,23 +303,26 @@ def history_rows(records: Sequence[Any], user_path: str) -> None:
 # --- small text helpers ---------------------------------------------------------------------
 
 
-def _text_or(key: str, fallback: str) -> str:
-    texts = catalogue().get(key)
-    return texts[language()] if texts else fallback
-
-
 def platform_name(platform: str | None) -> str:
     """A platform code as a name ("sycm" → "生意参谋"), the code itself when unknown."""
-    if not platform:
-        return "—"
-    return _text_or(f"platform.{platform}", _text_or(f"ui.platform.{platform}", platform))
+    from ui.filters import platform_label
+
+    return platform_label(platform)
 
 
-def field_name(name: str) -> str:
+def field_name(name: str, lang: str | None = None) -> str:
     """A canonical field as a label for the mapping editor ("" → "ignore")."""
+    lang = lang or language()
     if name == IGNORE:
-        return t("ui.upload.ignore")
-    return f"{_text_or(f'field.{name}', name)} ({name})" if f"field.{name}" in catalogue() else name
+        return i18n.t("ui.upload.ignore", lang)
+    key = f"ui.field.{name}"
+    return f"{i18n.t(key, lang)} ({name})" if key in catalogue() else name
+
+
+def field_namer() -> Any:
+    """`field_name` with the current language bound (a format_func may run outside the script)."""
+    lang = language()
+    return lambda name: field_name(name, lang)
 
 
 def date_range_text(dates: Any) -> str:

@@ -1,0 +1,208 @@
+"""Dashboard speed and memory on a big workspace: AppTest rerun time and process RSS.
+
+Builds (once, cached in benchmarks/data/) a workspace of generated data — by default 1,000,000
+orders over a year plus daily traffic for eight channels — then drives the app with AppTest:
+every page once, then ~20 interactions (page switches, period and language changes), and prints
+the median and max rerun time and the process's peak RSS.
+
+    python benchmarks/dashboard.py                # 1M orders
+    python benchmarks/dashboard.py --orders 100000 --interactions 30
+
+The data is stored through `Workspace.commit` with canonical frames built here (no parsing), so
+the figures measure the dashboard, not the importer. Numbers are printed, not asserted: this is
+a measurement, not a timed test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import resource
+import statistics
+import sys
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from analytics.ingest.model import PreparedImport  # noqa: E402
+from analytics.schema import TABLES  # noqa: E402
+from analytics.workspace import Workspace  # noqa: E402
+
+CHANNELS = (
+    "手淘搜索",
+    "手淘推荐",
+    "关键词推广",
+    "精准人群推广",
+    "全站推广",
+    "直播",
+    "淘内免费其他",
+    "站外",
+)
+PAGES = (
+    "overview",
+    "funnel",
+    "traffic",
+    "conversion",
+    "ratings",
+    "repeat",
+    "goals",
+    "report",
+    "upload",
+)
+
+
+def _prepared(kind: str, frame: pd.DataFrame, name: str, span: tuple[date, date]) -> PreparedImport:
+    table = TABLES[kind]
+    for column in table.column_names:
+        if column not in frame:
+            frame[column] = None
+    frame = frame[list(table.column_names)]
+    digest = hashlib.sha256(f"{name}:{len(frame)}".encode()).hexdigest()
+    return PreparedImport(
+        file_name=name,
+        data=b"",
+        sha256=digest,
+        ext="csv",
+        kind=kind,
+        platform="sycm",
+        shop="",
+        encoding="utf-8",
+        sheet=None,
+        mapping={},
+        header_signature=digest[:16],
+        frame=frame,
+        rows_read=len(frame),
+        date_range=span,
+        currency="CNY",
+    )
+
+
+def build_workspace(path: Path, orders: int, days: int = 364, seed: int = 7) -> Workspace:
+    """A workspace with `orders` generated orders and daily traffic per channel over `days`."""
+    rng = np.random.default_rng(seed)
+    ws = Workspace(path)
+    end = date(2026, 11, 22)
+    start = end - timedelta(days=days - 1)
+    dates = pd.date_range(start, end, freq="D")
+
+    rows = []
+    for channel_index, channel in enumerate(CHANNELS):
+        base = 4000 / (channel_index + 1)
+        visitors = rng.poisson(base, len(dates))
+        product_visitors = (visitors * rng.uniform(0.55, 0.7, len(dates))).astype(int)
+        inquiries = (product_visitors * rng.uniform(0.1, 0.15, len(dates))).astype(int)
+        order_buyers = (inquiries * rng.uniform(0.4, 0.5, len(dates))).astype(int)
+        paying = (order_buyers * rng.uniform(0.85, 0.95, len(dates))).astype(int)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "platform": "sycm",
+                    "date": dates.date,
+                    "channel": channel,
+                    "sub_channel": "",
+                    "visitors": visitors,
+                    "product_visitors": product_visitors,
+                    "inquiries": inquiries,
+                    "order_buyers": order_buyers,
+                    "orders": order_buyers,
+                    "paying_buyers": paying,
+                    "pay_amount": (paying * 150.0).round(2),
+                    "visitor_unit": "visitors",
+                }
+            )
+        )
+    traffic = pd.concat(rows, ignore_index=True)
+    ws.commit(_prepared("traffic", traffic, "traffic.csv", (start, end)))
+
+    created = pd.Timestamp(start) + pd.to_timedelta(rng.integers(0, days * 86400, orders), unit="s")
+    paid = rng.random(orders) < 0.9
+    frame = pd.DataFrame(
+        {
+            "platform": "sycm",
+            "order_id": [f"{n:018d}" for n in range(orders)],
+            "created_at": created,
+            "customer_id": [f"c{n}" for n in rng.integers(0, max(orders // 3, 1), orders)],
+            "paid_at": created.where(paid) + pd.Timedelta(minutes=5),
+            "status": np.where(paid, "paid", "pending"),
+            "is_paid": paid,
+            "pay_amount": rng.gamma(2.0, 75.0, orders).round(2),
+            "quantity": rng.integers(1, 4, orders),
+            "product_id": [f"p{n}" for n in rng.integers(0, 200, orders)],
+            "channel": rng.choice(CHANNELS, orders),
+            "refund_amount": 0.0,
+            "is_presale": False,
+            "currency": "CNY",
+        }
+    )
+    frame["product_name"] = frame["product_id"]
+    ws.commit(_prepared("orders", frame, "orders.csv", (start, end)))
+    return ws
+
+
+def rss_mb() -> float:
+    """Peak resident set size of this process in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--interactions", type=int, default=20)
+    args = parser.parse_args()
+
+    folder = ROOT / "benchmarks" / "data" / f"orders-{args.orders}"
+    if not (folder / "workspace.duckdb").exists():
+        t0 = time.perf_counter()
+        build_workspace(folder, args.orders)
+        print(f"built workspace with {args.orders:,} orders in {time.perf_counter() - t0:.1f}s")
+    os.environ["SHOPLENS_WORKSPACE"] = str(folder)
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    at.query_params["lang"] = "en"
+    t0 = time.perf_counter()
+    at.run()
+    first = time.perf_counter() - t0
+    cold: dict[str, float] = {}
+    for page in PAGES:
+        t0 = time.perf_counter()
+        at.switch_page(f"pages/{page}_page.py").run()
+        cold[page] = time.perf_counter() - t0
+        assert not at.exception, (page, [e.message for e in at.exception])
+
+    timings = []
+    periods = ("this_week", "last_4_weeks", "last_week")
+    for n in range(args.interactions):
+        step = n % 4
+        t0 = time.perf_counter()
+        if step == 0:
+            at.switch_page(f"pages/{PAGES[n % (len(PAGES) - 1)]}_page.py").run()
+        elif step == 1:
+            at.sidebar.selectbox(key="filter.period").set_value(periods[n % 3]).run()
+        elif step == 2:
+            at.sidebar.segmented_control(key="ui.lang").set_value("zh" if n % 8 < 4 else "en").run()
+        else:
+            at.run()
+        timings.append(time.perf_counter() - t0)
+        assert not at.exception, [e.message for e in at.exception]
+
+    print(f"first run (frame + landing page): {first:.2f}s")
+    for page, seconds in cold.items():
+        print(f"  cold {page:<11} {seconds:6.2f}s")
+    print(
+        f"{len(timings)} interactions: median {statistics.median(timings):.3f}s, "
+        f"max {max(timings):.3f}s, min {min(timings):.3f}s"
+    )
+    print(f"peak RSS: {rss_mb():.0f} MiB  (at {datetime.now():%Y-%m-%d %H:%M})")
+
+
+if __name__ == "__main__":
+    main()
