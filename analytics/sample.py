@@ -43,10 +43,12 @@ def sample_workspace() -> Workspace:
     The cache folder is named after the sample files, the schema version and the import code,
     so new sample data or a changed importer gets a fresh build and a stale one is never reused.
     """
-    final = Path(tempfile.gettempdir()) / f"shoplens-sample-{_user_tag()}{_sample_hash()[:16]}"
+    prefix = f"shoplens-sample-{_user_tag()}"
+    final = Path(tempfile.gettempdir()) / f"{prefix}{_sample_hash()[:16]}"
     if (final / "workspace.duckdb").is_file():
         return Workspace(final)
-    building = Path(tempfile.mkdtemp(prefix="shoplens-sample-build-"))
+    _remove_stale(final.parent, prefix)
+    building = Path(tempfile.mkdtemp(prefix="shoplens-build-sample-"))
     try:
         ws = Workspace(building)
         load_sample(ws)
@@ -60,6 +62,16 @@ def sample_workspace() -> Workspace:
         if building.exists():
             shutil.rmtree(building)
     return Workspace(final)
+
+
+def _remove_stale(folder: Path, prefix: str) -> None:
+    """Delete sample workspaces of earlier sample data or code, so they do not pile up.
+
+    Best effort: one still open elsewhere (Windows keeps open files) stays until next time.
+    """
+    for old in folder.glob(f"{prefix}*"):
+        if old.is_dir() and (old / "workspace.duckdb").is_file():
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _sample_hash() -> str:

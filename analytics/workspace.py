@@ -256,7 +256,10 @@ class Workspace:
     def _open(self) -> duckdb.DuckDBPyConnection:
         if self.path.exists() and not self.path.is_dir():
             raise UsageError("workspace.not_a_folder")
-        self.path.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError("workspace.cannot_create", reason=exc.strerror or "") from exc
         deadline = time.monotonic() + self.busy_timeout
         delay = 0.02
         while True:
