@@ -164,6 +164,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     try:
         return args.run(args, lang)
+    except BrokenPipeError:
+        # The reader went away (`shoplens summary --json | head`): stop quietly, as Unix tools do.
+        # Point stdout at devnull so the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_REJECTED
     except UsageError as exc:
         _print_error(exc, lang)
         return EXIT_USAGE
