@@ -182,3 +182,42 @@ def test_upload_over_the_cap_is_refused_before_parsing(monkeypatch):
     with pytest.raises(InputRejected) as exc:
         read_tables("x.csv", SYCM.encode(), score)
     assert problem(exc).code == "file_too_large"
+
+
+BAD_UPLOADS = [
+    ("big.csv", None),  # over the upload cap (patched below)
+    ("x.exe", SYCM.encode()),
+    ("x.csv", b"%PDF-1.7"),
+    ("x.csv", SYCM.encode() + b"a\x00b\r\n"),
+    ("x.csv", "Name,Total\r\nCafé,1\r\n".encode("cp1252")),
+    ("x.csv", b""),
+    ("x.csv", "统计日期,访客数\r\n2024-01-01,1,2\r\n".encode()),
+    ("x.csv", '统计日期,访客数\r\n2024-01-01,"1\r\n'.encode()),
+    ("x.csv", '统计日期,访客数\r\n2024-01-01,"1"2\r\n'.encode()),
+    ("x.csv", "统计日期,访客数,访客数\r\n2024-01-01,1,2\r\n".encode()),
+    ("x.xlsx", b"PK\x05\x06" + b"\x00" * 18),
+]
+
+
+@pytest.mark.parametrize(("name", "data"), BAD_UPLOADS)
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_reject_renders_where_found_and_expected(monkeypatch, name, data, lang):
+    """R3: the first line names the file, row, column, the value found and what was expected."""
+    from analytics.i18n import catalogue
+    from analytics.ingest import limits
+    from analytics.messages import render_error
+
+    if data is None:
+        monkeypatch.setattr(limits, "MAX_UPLOAD_BYTES", 10)
+        data = SYCM.encode()
+    with pytest.raises(InputRejected) as exc:
+        read_tables(name, data, score)
+    found = problem(exc)
+    assert f"problem.{found.code}" in catalogue()
+    first = render_error(exc.value, lang)[0]
+    for part in (found.file, found.found, found.column, found.sheet):
+        assert part is None or part in first
+    assert found.row is None or str(found.row) in first
+    if found.expected is not None:
+        assert catalogue()[f"expected.{found.expected}"][lang] in first
+    assert "{" not in first, first

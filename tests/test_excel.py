@@ -124,7 +124,7 @@ def test_formula_without_cached_value_is_refused_naming_the_cell():
     problem = rejected("f.xlsx", xlsx(build))
     assert problem.code == "formula_without_value"
     assert (problem.sheet, problem.row, problem.column) == ("Sheet", 3, "支付金额")
-    assert problem.params["cell"] == "C3"
+    assert problem.found == "C3"
 
 
 def test_workbook_named_csv_is_read_as_a_workbook():

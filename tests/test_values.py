@@ -86,6 +86,8 @@ def test_integer_dtype_index_and_missing_counts():
         ("¥-3", "-3"),
         ("1.5万", "15000"),
         ("12元", "12"),
+        ("¥ 5886.00", "5886.00"),
+        ("7735.00 元", "7735.00"),
         ("0.1", "0.1"),
         ("１，２３４．５０", "1234.50"),
         ("9999999999999.99", "9999999999999.99"),
@@ -96,7 +98,9 @@ def test_parse_decimal_exact(text, expected):
     assert Decimal(repr(float(value))) == Decimal(expected)
 
 
-@pytest.mark.parametrize("text", ["1,23", "12,3456", "NaN", "inf", "1e309", "-(3)", "(3", "1.2.3"])
+@pytest.mark.parametrize(
+    "text", ["1,23", "12,3456", "NaN", "inf", "1e309", "-(3)", "(3", "1.2.3", "¥", "元", "1 2"]
+)
 def test_parse_decimal_rejects(text):
     assert one(parse_decimal, text) == "BAD"
 

@@ -99,7 +99,7 @@ def read_workbook(data: bytes, file: str, header_score: HeaderScore, kind: str) 
     if tables and all(header_score(t.header) < HEADER_LIKELY for t in tables):
         return tables
     sheet = tables[0].sheet if tables else None
-    raise reject(file, "no_rows", sheet=sheet, expected="read_table")
+    raise reject(file, "no_rows", sheet=sheet)
 
 
 def check_archive(data: bytes, file: str) -> dict[str, str]:
@@ -204,7 +204,6 @@ def _check_formulas(data: bytes, part: str, file: str, table: RawTable) -> None:
                     column=column,
                     found=f"{letters}{row}",
                     expected="read_cached_value",
-                    cell=f"{letters}{row}",
                 )
             tail = window[-4096:]
 
@@ -215,7 +214,7 @@ def _grid(workbook: CalamineWorkbook, name: str, file: str) -> list[tuple[int, l
     sheet = workbook.get_sheet_by_name(name)
     if sheet.height > limits.MAX_ROWS + 1000:
         raise reject(
-            file, "too_many_rows", sheet=name, found=f"> {limits.MAX_ROWS}", limit=limits.MAX_ROWS
+            file, "too_many_rows", sheet=name, found=str(sheet.height), limit=limits.MAX_ROWS
         )
     limits.check_columns(file, sheet.width, 1, name)
     rows = []

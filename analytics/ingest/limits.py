@@ -53,8 +53,7 @@ def check_upload_size(file: str, size: int) -> None:
         raise reject(
             file,
             "file_too_large",
-            found=f"{size / 2**20:.1f} MiB",
-            size_mb=round(size / 2**20, 1),
+            found=f"{size / 2**20:.1f} MB",
             limit_mb=MAX_UPLOAD_BYTES // 2**20,
         )
 
@@ -68,9 +67,9 @@ def check_columns(file: str, count: int, row: int, sheet: str | None = None) -> 
 
 
 def check_rows(file: str, count: int, sheet: str | None = None) -> None:
-    """Refuse a table with more than `MAX_ROWS` data rows (called as soon as it is exceeded)."""
+    """Refuse a table with more than `MAX_ROWS` data rows; `count` is how many were seen."""
     if count > MAX_ROWS:
-        raise reject(file, "too_many_rows", sheet=sheet, found=f"> {MAX_ROWS}", limit=MAX_ROWS)
+        raise reject(file, "too_many_rows", sheet=sheet, found=str(count), limit=MAX_ROWS)
 
 
 def check_cells(
@@ -90,6 +89,6 @@ def check_cells(
                 row=row,
                 column=column,
                 sheet=sheet,
-                found=f"{len(cell)}",
-                limit=MAX_CELL_CHARS,
+                found=str(len(cell)),
+                expected="read_cell_length",
             )

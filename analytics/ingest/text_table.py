@@ -164,14 +164,14 @@ def read_text_table(
     data, data_lines, dropped = drop_notes(data, data_lines, width)
     if dropped:
         notices.append(Notice("notes_rows_dropped", dropped))
+    limits.check_rows(file, len(data))
     for index, row in enumerate(data):
         if len(row) != width:
             data[index] = _fit(file, row, width, data_lines[index])
         if "" in data[index]:
             data[index] = [cell or None for cell in data[index]]
     if not data and (columns is not None or header_score(header) >= HEADER_LIKELY):
-        raise reject(file, "no_rows", row=header_line, expected="read_table")
-    limits.check_rows(file, len(data))
+        raise reject(file, "no_rows", row=header_line)
     return RawTable(
         file=file,
         header=header,
@@ -237,6 +237,8 @@ def _split(
     """Parse every non-blank row with its 1-based starting line (`offset` lines were cut off
     the top). Also returns the indices of the rows whose cells must be measured: those spanning
     several lines or starting on a line long enough to hold an oversized cell."""
+    if '"' not in text and text.count("\r") == text.count("\r\n"):
+        return _split_unquoted(text, file, delimiter, long_lines, offset)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows: list[list[str]] = []
     lines: list[int] = []
@@ -259,7 +261,13 @@ def _split(
     except csv.Error as exc:
         line = previous + 1 + offset
         if "field larger than field limit" in str(exc):
-            raise reject(file, "cell_too_long", row=line, limit=limits.MAX_CELL_CHARS) from None
+            raise reject(
+                file,
+                "cell_too_long",
+                row=line,
+                found=f"> {limits.MAX_LINE_CHARS}",
+                expected="read_cell_length",
+            ) from None
         if "unexpected end of data" in str(exc):
             raise reject(
                 file, "unterminated_quote", row=line, expected="read_closing_quote"
@@ -267,6 +275,22 @@ def _split(
         raise reject(
             file, "bad_quote", row=reader.line_num + offset, expected="read_closing_quote"
         ) from None
+    return rows, lines, measure
+
+
+def _split_unquoted(
+    text: str, file: str, delimiter: str, long_lines: set[int], offset: int
+) -> tuple[list[list[str]], list[int], list[int]]:
+    """`_split` for text without quotes and without lone CRs, where a row is a line and
+    `str.split` gives exactly csv.reader's fields, about twice as fast (most exports)."""
+    plain = text.replace("\r\n", "\n") if "\r" in text else text
+    cells = [line.split(delimiter) for line in plain.split("\n")]
+    keep = [index for index, row in enumerate(cells) if any(row)]
+    if len(keep) > limits.MAX_ROWS + HEADER_SEARCH_ROWS + 1:
+        limits.check_rows(file, len(keep))
+    rows = cells if len(keep) == len(cells) else [cells[index] for index in keep]
+    lines = [index + 1 + offset for index in keep]
+    measure = [n for n, line in enumerate(lines) if line in long_lines] if long_lines else []
     return rows, lines, measure
 
 
@@ -299,6 +323,5 @@ def _fit(file: str, row: list[str], width: int, line: int) -> list[str]:
         row=line,
         found=str(len(row)),
         expected="read_field_count",
-        fields=len(row),
         count=width,
     )

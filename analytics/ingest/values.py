@@ -40,11 +40,11 @@ before normalisation."""
 _STRIP_CHARS = " \t\r\n\v\f\u00a0\u3000\u200b\ufeff"
 
 # Every numeric rendering we accept, split into parts checked per parser: "(¥1,234.50)",
-# "-12.5", "1.5万", "3.25%", "12元", ".5". Grouping is by threes only; no exponent.
+# "-12.5", "¥ 5886.00", "1.5万", "3.25%", "12 元", ".5". Grouping by threes only; no exponent.
 _NUMBER = (
-    r"^(?P<open>\(?)(?P<sign>[-+]?)(?P<cur>[¥$€£]?)(?P<sign2>[-+]?)"
+    r"^(?P<open>\(?)(?P<sign>[-+]?)(?P<cur>[¥$€£]?) *(?P<sign2>[-+]?)"
     r"(?P<int>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]*)(?:\.(?P<frac>[0-9]+))?"
-    r"(?P<unit>[万亿]?)(?P<pct>%?)(?P<yuan>元?)(?P<close>\)?)$"
+    r"(?P<unit>[万亿]?)(?P<pct>%?) *(?P<yuan>元?)(?P<close>\)?)$"
 )
 
 # An optional time after a date: " 13:01", "T13:01:02.5+08:00", " 13:01:02 +0800", " 1:01 PM".
