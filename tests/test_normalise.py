@@ -149,6 +149,18 @@ def test_duplicate_traffic_keys_name_both_lines() -> None:
     assert [(p.code, p.row, p.params["first_row"]) for p in problems] == [("duplicate_key", 4, 2)]
 
 
+def test_names_keep_tabs_but_lose_spaces_and_ids_lose_excel_wrappers() -> None:
+    traffic = run(
+        ["日期", "流量来源", "访客数"],
+        [["2024-01-01", "\ttab", "1"], ["2024-01-01", " 直通车\u3000", "2"]],
+    )
+    assert traffic.frame["channel"].tolist() == ["\ttab", "直通车"]
+    orders = run(
+        ["订单编号", "下单时间"], [['="0012345"', "2024-01-01"], ["\t0012346", "2024-01-01"]]
+    )
+    assert orders.frame["order_id"].tolist() == ["0012345", "0012346"]
+
+
 def test_negative_visitors_are_rejected() -> None:
     problems = rejected(["日期", "流量来源", "访客数"], [["2024-01-01", "a", "-3"]])
     assert problems[0].code == "negative_count"

@@ -73,8 +73,10 @@ _PARSERS: dict[str, Callable[[pd.Series], values.Parsed]] = {
     BOOL: values.parse_bool,
 }
 
-# Whitespace stripped from text cells, as values.py strips it from numbers (NBSP, U+3000, ZWSP).
-_BLANKS = " \t\r\n\v\f\u00a0\u3000\u200b\ufeff"
+# Spaces stripped from text cells (NBSP, U+3000, ZWSP, BOM too). Tabs and line breaks in a
+# name are kept as data; ids lose them as well (_ID_BLANKS).
+_BLANKS = " \u00a0\u3000\u200b\ufeff"
+_ID_BLANKS = _BLANKS + "\t\r\n\v\f"
 
 
 def _each(words: str, value: str) -> dict[str, str]:
@@ -182,6 +184,10 @@ _HEADER_CURRENCY = (
 )
 # An id a spreadsheet turned into a float: "17850.0" → "17850".
 _FLOAT_ID = r"^([0-9]+)\.0+$"
+# An id kept as text by an Excel formula, as Taobao CSV exports write it:
+# ="2024010512345" → 2024010512345.
+_FORMULA_ID = r'^="(.*)"$'
+
 # Spaces (incl. NBSP, U+3000, ZWSP), underscores, stars and colons in a totals label:
 # "合　计：" → 合计, "Grand Total:" → grandtotal.
 _LABEL_NOISE = r"[\s\x{00a0}\x{3000}\x{200b}_*:：]+"
@@ -322,15 +328,19 @@ def _arrow(cells: pd.Series) -> pa.Array:
     return pa.array(cells.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
 
 
-def _clean_text(cells: pd.Series, float_ids: bool = False) -> pd.Series:
+def _clean_text(cells: pd.Series, ids: bool = False) -> pd.Series:
     """Stripped text with missing tokens as None (object dtype), vectorised with pyarrow.
 
-    With `float_ids`, an id a spreadsheet turned into a float loses its ".0": "17850.0" → "17850".
+    With `ids`, tabs are stripped too (exports prefix ids with one to keep Excel from turning
+    them into numbers), an id a spreadsheet turned into a float loses its ".0" ("17850.0" →
+    "17850") and a ="…" text formula is unwrapped.
     """
-    text = pc.utf8_trim(_arrow(cells), _BLANKS)
+    text = pc.utf8_trim(_arrow(cells), _ID_BLANKS if ids else _BLANKS)
+    if ids:
+        text = pc.replace_substring_regex(text, _FORMULA_ID, r"\1")
     missing = pc.is_in(text, value_set=pa.array(sorted(values.MISSING_TOKENS)))
     text = pc.if_else(missing, pa.scalar(None, pa.string()), text)
-    if float_ids:
+    if ids:
         text = pc.replace_substring_regex(text, _FLOAT_ID, r"\1")
     return pd.Series(text.to_numpy(zero_copy_only=False), index=cells.index, dtype=object)
 
@@ -350,7 +360,7 @@ def _parse_all(table: _Table) -> dict[str, pd.Series]:
         type_ = field_type(table.kind, field)
         cells = table.text[field]
         if type_ in (TEXT, ID):
-            clean = _clean_text(cells, float_ids=type_ == ID)
+            clean = _clean_text(cells, ids=type_ == ID)
             parsed[field] = clean.astype(object).where(clean.notna(), None)
             missing[field] = int(clean.isna().sum())
             continue
