@@ -24,9 +24,12 @@ recognise, which refuses it as unrecognised columns.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from analytics.ingest import limits
 from analytics.ingest.decode import decode_upload, sniff, undecodable_at
@@ -107,21 +110,40 @@ def read_tables(
         raise reject(file, "empty_file", expected="read_table")
     kind = sniff(data)
     if kind == "zip" or (kind == "ole" and ext == "xls"):
-        return read_workbook(data, file, header_score, kind)
+        with _cyclic_gc_paused():
+            return read_workbook(data, file, header_score, kind)
     if kind == "ole":
         raise reject(file, "unsupported_format", found="ole", expected="read_workbook")
     decoded = decode_upload(data, file)
-    table = read_text_table(
-        decoded.text,
-        file,
-        header_score,
-        columns=columns,
-        delimiter="\t" if ext == "tsv" else None,
-        encoding=decoded.encoding,
-    )
+    with _cyclic_gc_paused():
+        table = read_text_table(
+            decoded.text,
+            file,
+            header_score,
+            columns=columns,
+            delimiter="\t" if ext == "tsv" else None,
+            encoding=decoded.encoding,
+        )
     if decoded.utf8_error is not None and columns is None:
         _check_gb18030(data, decoded.utf8_error, table, header_score, file)
     return [table]
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a table is built.
+
+    A million new row lists make it rescan every list again and again: half the reading time.
+    Rows hold only strings, so there are no cycles to find; reference counting still frees
+    everything as usual.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _check_gb18030(

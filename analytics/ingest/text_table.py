@@ -6,11 +6,12 @@ non-strict reader accepts a quote that never closes and swallows the rest of the
 cell. Every row keeps the 1-based physical line it started on (`reader.line_num` counts the
 lines inside quoted cells), so later problems name the line a user sees in their editor.
 
-Shapes absorbed, each visible in a notice: title and period lines above the header (Sycm puts the
-header on line 3–5), blank lines, notes lines below the data ("数据来源：生意参谋"), trailing
-empty cells beyond the header, a header cell left empty. Shapes refused: a data row with another
-number of fields than the header (DuckDB pads it with NULLs, pandas with NaN: both shift
-values silently), an unterminated quote, a header naming the same column twice.
+Shapes absorbed: title and period lines above the header (Sycm puts the header on line 3–5),
+notes lines below the data ("数据来源：生意参谋") and a header cell left empty, each told in a
+notice; blank lines and empty cells padded beyond the header's width, silently (they hold
+nothing). Shapes refused: a data row with another number of fields than the header (DuckDB pads
+it with NULLs, pandas with NaN: both shift values silently), an unterminated quote, a header
+naming the same column twice.
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ HeaderScore = Callable[[list[str]], float]
 HEADER_SEARCH_ROWS = 30
 """The header is looked for among the first this many non-empty rows."""
 HEADER_SURE = 0.5
+"""A row with at least this share of known names is the header."""
 HEADER_LIKELY = 0.3
+"""Failing a sure row, the best row is the header if it reaches this share."""
 DELIMITERS = (",", "\t", ";", "|")
 _SNIFF_CHARS = 64 * 1024
 _HEADER_STRIP = " \t\r\n\u00a0\u3000\u200b\ufeff"
