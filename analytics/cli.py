@@ -401,14 +401,16 @@ def cmd_undo(args: argparse.Namespace, lang: str) -> int:
 
 def cmd_sample(args: argparse.Namespace, lang: str) -> int:
     """Import the bundled sample exports into the workspace."""
-    from analytics.sample import sample_files  # loads ingest only for commands that import
+    from analytics.sample import sample_files, sample_shop  # ingest loads only when importing
 
     files = sample_files()
     if not files:
         print(t("cli.no_sample", lang), file=sys.stderr)
         return EXIT_REJECTED
     ws = _workspace(args)
-    rejected = sum(not _import_one(ws, path, ImportOptions(), lang) for path in files)
+    rejected = sum(
+        not _import_one(ws, path, ImportOptions(shop=sample_shop(path)), lang) for path in files
+    )
     return EXIT_REJECTED if rejected else EXIT_OK
 
 

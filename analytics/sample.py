@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from analytics.importer import import_file
-from analytics.ingest.model import ImportResult
+from analytics.ingest.model import ImportOptions, ImportResult
 from analytics.workspace import SCHEMA_VERSION, Workspace
 
 # The repository's sample_data/ beside the package (the package is installed editable).
@@ -32,9 +32,21 @@ def sample_files() -> list[Path]:
     )
 
 
+def sample_shop(path: Path) -> str:
+    """The shop a sample file belongs to: the Shopify exports are a second, English shop.
+
+    Keeping them apart matters: Shopify counts sessions, Sycm counts unique visitors, and the
+    two must never be summed on one axis.
+    """
+    return "Shopify US" if path.name.lower().startswith("shopify") else "天猫旗舰店"
+
+
 def load_sample(ws: Workspace) -> list[ImportResult]:
     """Import every sample file into `ws`, one transaction each, in name order."""
-    return [import_file(ws, path.name, path.read_bytes()) for path in sample_files()]
+    return [
+        import_file(ws, path.name, path.read_bytes(), ImportOptions(shop=sample_shop(path)))
+        for path in sample_files()
+    ]
 
 
 def sample_workspace() -> Workspace:
