@@ -41,7 +41,7 @@ HOSTILE = (
     "+SUM(A1:A2)",
     "-3+4",
     "@cmd",
-    "\ttab",
+    "tab\tinside",
     '＝HYPERLINK("http://evil.example")',
     "Robert'); DROP TABLE imports;--",
     "{{7*7}} ${7*7} %s %(x)s",
