@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from analytics.metrics.period import Period, Scope
-from analytics.report import (
+from analytics.metrics.report import (
     FORMULA_TRIGGERS,
     SECTIONS,
     csv_bytes,
