@@ -221,3 +221,11 @@ def test_every_reject_renders_where_found_and_expected(monkeypatch, name, data, 
     if found.expected is not None:
         assert catalogue()[f"expected.{found.expected}"][lang] in first
     assert "{" not in first, first
+
+
+def test_utf16_with_a_lone_surrogate_names_line_and_byte():
+    body = "统计日期,访客数\r\n2024-01-01,1\r\n".encode("utf-16-le") + b"\x00\xd8a\x00"
+    with pytest.raises(InputRejected) as exc:
+        decode_upload(codecs.BOM_UTF16_LE + body, "x.txt")
+    assert (problem(exc).code, problem(exc).row) == ("bad_encoding", 3)
+    assert problem(exc).params["byte"] == 2 + len(body) - 4 + 1

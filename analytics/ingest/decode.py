@@ -125,7 +125,8 @@ def _decode(data: bytes, file: str) -> Decoded:
                 return Decoded(body.decode(codec), encoding, had_bom=True)
             except UnicodeDecodeError as exc:
                 prefix = body[: exc.start].decode(codec)
-                raise _undecodable(file, body, exc.start, line_at(prefix, len(prefix))) from None
+                offset = len(bom) + exc.start
+                raise _undecodable(file, data, offset, line_at(prefix, len(prefix))) from None
     try:
         return Decoded(data.decode("utf-8"), "utf-8", had_bom=False)
     except UnicodeDecodeError as exc:
