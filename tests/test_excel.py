@@ -211,3 +211,22 @@ def test_entities_are_refused_before_calamine_reads_anything():
 def test_too_many_columns(monkeypatch):
     monkeypatch.setattr(limits, "MAX_COLUMNS", 3)
     assert rejected("wide.xlsx", xlsx(sycm_orders)).code == "too_many_columns"
+
+
+def test_damaged_workbooks_are_refused_never_crash():
+    """Cut or byte-flipped workbooks: a located refusal (or a readable table), no traceback."""
+    import random
+
+    good = xlsx(sycm_orders)
+    rnd = random.Random(7)
+    for attempt in range(60):
+        data = bytearray(good)
+        if attempt % 3 == 0:
+            data = data[: rnd.randrange(len(data))]
+        else:
+            for _ in range(rnd.randrange(1, 5)):
+                data[rnd.randrange(len(data))] = rnd.randrange(256)
+        try:
+            read_tables("damaged.xlsx", bytes(data), score)
+        except InputRejected as exc:
+            assert exc.problems[0].file == "damaged.xlsx"

@@ -27,6 +27,7 @@ import html
 import io
 import re
 import zipfile
+import zlib
 
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
 
@@ -35,12 +36,23 @@ from analytics.ingest.limits import reject
 from analytics.ingest.model import Notice, RawTable
 from analytics.ingest.text_table import (
     HEADER_LIKELY,
+    HEADER_SEARCH_ROWS,
     HeaderScore,
     drop_notes,
     find_header_row,
     name_header,
 )
 
+# What reading a damaged or encrypted member can raise: all mean "not a workbook we can read".
+# (ValueError: a member offset pointing outside the file makes zipfile seek before its start.)
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    NotImplementedError,
+    RuntimeError,
+    EOFError,
+    ValueError,
+    zlib.error,
+)
 _XML_HEAD_BYTES = 64 * 1024
 _SCAN_CHUNK = 4 * 1024 * 1024
 # A worksheet part: "xl/worksheets/sheet1.xml".
@@ -116,8 +128,8 @@ def check_archive(data: bytes, file: str) -> dict[str, str]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError):
-        raise reject(file, "unreadable_workbook", found="zip") from None
+    except _ZIP_ERRORS as exc:
+        raise reject(file, "unreadable_workbook", found=type(exc).__name__) from None
     names = {m.filename for m in members}
     if "xl/workbook.xml" not in names:
         raise reject(file, "unsupported_format", found="zip", expected="read_workbook")
@@ -143,13 +155,17 @@ def check_archive(data: bytes, file: str) -> dict[str, str]:
     worksheets = [n for n in names if _WORKSHEET.fullmatch(n)]
     if len(worksheets) > limits.MAX_SHEETS:
         raise reject(file, "too_many_sheets", found=str(len(worksheets)), limit=limits.MAX_SHEETS)
-    for member in members:
-        if member.filename.endswith((".xml", ".rels")):
-            with archive.open(member) as part:
-                head = part.read(_XML_HEAD_BYTES)
-            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                raise reject(file, "unreadable_workbook", found=f"{member.filename}: <!DOCTYPE")
-    return _sheet_parts(archive)
+    try:
+        for member in members:
+            if member.filename.endswith((".xml", ".rels")):
+                with archive.open(member) as part:
+                    head = part.read(_XML_HEAD_BYTES)
+                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                    found = f"{member.filename}: <!DOCTYPE"
+                    raise reject(file, "unreadable_workbook", found=found)
+        return _sheet_parts(archive)
+    except _ZIP_ERRORS as exc:
+        raise reject(file, "unreadable_workbook", found=type(exc).__name__) from None
 
 
 def _unsafe_name(name: str) -> bool:
@@ -159,21 +175,25 @@ def _unsafe_name(name: str) -> bool:
 
 
 def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """{sheet name: "xl/worksheets/sheetN.xml"} from workbook.xml and its relationships."""
+    """{sheet name: "xl/worksheets/sheetN.xml"} from workbook.xml and its relationships;
+    {} when they are missing or not UTF-8 (calamine then decides whether the file is readable,
+    and formulas go unchecked)."""
     try:
         workbook = archive.read("xl/workbook.xml")
         rels = archive.read("xl/_rels/workbook.xml.rels")
-    except KeyError:
+        workbook.decode("utf-8")
+        rels.decode("utf-8")
+    except (KeyError, UnicodeDecodeError):
         return {}
     targets = {}
     for element in _RELATIONSHIP.findall(rels):
         attrs = dict(_ATTRIBUTE.findall(element))
-        target = attrs.get(b"Target", b"").decode("utf-8", "strict").lstrip("/")
+        target = attrs.get(b"Target", b"").decode("utf-8").lstrip("/")
         targets[attrs.get(b"Id")] = target if target.startswith("xl/") else f"xl/{target}"
     parts = {}
     for element in _SHEET_ELEMENT.findall(workbook):
         attrs = dict(_ATTRIBUTE.findall(element))
-        name = html.unescape(attrs.get(b"name", b"").decode("utf-8", "strict"))
+        name = html.unescape(attrs.get(b"name", b"").decode("utf-8"))
         if attrs.get(b"r:id") in targets:
             parts[name] = targets[attrs[b"r:id"]]
     return parts
@@ -185,6 +205,13 @@ def _check_formulas(data: bytes, part: str, file: str, table: RawTable) -> None:
     Streams the part in chunks and runs the pattern only on chunks containing "<f"; a chunk
     keeps the tail of the previous one so a cell split across chunks is still seen.
     """
+    try:
+        _scan_formulas(data, part, file, table)
+    except (KeyError, *_ZIP_ERRORS) as exc:
+        raise reject(file, "unreadable_workbook", found=type(exc).__name__) from None
+
+
+def _scan_formulas(data: bytes, part: str, file: str, table: RawTable) -> None:
     with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open(part) as stream:
         tail = b""
         while chunk := stream.read(_SCAN_CHUNK):
@@ -212,7 +239,8 @@ def _grid(workbook: CalamineWorkbook, name: str, file: str) -> list[tuple[int, l
     """The sheet's non-empty rows as (sheet row number, cells as text), width trimmed to the
     last column holding anything."""
     sheet = workbook.get_sheet_by_name(name)
-    if sheet.height > limits.MAX_ROWS + 1000:
+    # Before reading any cell: even with all title rows above the header, too many rows.
+    if sheet.height > limits.MAX_ROWS + HEADER_SEARCH_ROWS + 1:
         raise reject(
             file, "too_many_rows", sheet=name, found=str(sheet.height), limit=limits.MAX_ROWS
         )
@@ -231,6 +259,7 @@ def _grid(workbook: CalamineWorkbook, name: str, file: str) -> list[tuple[int, l
 def _table(
     grid: list[tuple[int, list[str | None]]], file: str, sheet: str, header_score: HeaderScore
 ) -> RawTable:
+    """A sheet's rows → RawTable: header found below title rows, notes rows cut off the end."""
     lines = [number for number, _ in grid]
     rows = [cells for _, cells in grid]
     start = find_header_row(rows, header_score)
