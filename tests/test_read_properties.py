@@ -1,4 +1,4 @@
-"""Property tests of the reading layer (RELIABILITY.md P1, P2, P3, P8, P9)."""
+"""Property tests of the reading layer (RELIABILITY.md P1, P2, P3, P4, P8, P9)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from analytics.errors import InputRejected
 from analytics.ingest.decode import decode_upload, sniff
+from analytics.ingest.read import read_tables
 from analytics.ingest.text_table import read_text_table
 from analytics.ingest.values import (
     parse_date,
@@ -119,6 +120,48 @@ def test_p3_csv_round_trip(rows: list[list[str]], delimiter: str, dialect: tuple
     table = read_text_table(out.getvalue(), "p3.csv", header_score)
     assert table.header == HEADER
     assert table.rows == [[cell or None for cell in row] for row in rows]
+
+
+# --- P4: one damaged byte never shifts values silently ----------------------------------------
+
+P4_TEXT = "统计日期,流量来源,访客数,支付金额\r\n" + "".join(
+    f"2024-01-{day:02d},手淘搜索,{1000 + day},{day}56.50\r\n" for day in range(1, 13)
+)
+P4_BYTES = P4_TEXT.encode("utf-8")
+P4_KNOWN = {"统计日期", "流量来源", "访客数", "支付金额"}
+
+
+def p4_score(cells: list[str]) -> float:
+    names = [c for c in cells if c]
+    return sum(c in P4_KNOWN for c in names) / len(names) if names else 0.0
+
+
+@given(
+    position=st.integers(min_value=0, max_value=len(P4_BYTES) - 1),
+    operation=st.sampled_from(["insert", "delete", "replace"]),
+    byte=st.sampled_from([b",", b'"', b"\r", b"\n", b"\xff", b";"]),
+)
+def test_p4_single_byte_damage_is_refused_or_keeps_the_shape(
+    position: int, operation: str, byte: bytes
+) -> None:
+    if operation == "insert":
+        data = P4_BYTES[:position] + byte + P4_BYTES[position:]
+    elif operation == "delete":
+        data = P4_BYTES[:position] + P4_BYTES[position + 1 :]
+    else:
+        data = P4_BYTES[:position] + byte + P4_BYTES[position + 1 :]
+    damaged_line = P4_BYTES[:position].count(b"\n") + 1
+    try:
+        [table] = read_tables("p4.csv", data, p4_score)
+    except InputRejected as exc:
+        problem = exc.problems[0]
+        assert problem.row is None or problem.row >= damaged_line, (problem, damaged_line)
+        return
+    # Accepted: the same number of columns and rows, unless a notice says what changed.
+    if not table.notices:
+        assert len(table.header) == 4
+        assert len(table.rows) == 12
+        assert all(len(row) == 4 for row in table.rows)
 
 
 # --- P8: numbers -----------------------------------------------------------------------------
