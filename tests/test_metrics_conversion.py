@@ -39,6 +39,7 @@ def test_daily_rates_follow_design_formulas() -> None:
         "inquiry_conversion",
         "payment_rate",
         "immature",
+        "visitor_unit",
     ]
     jan1, jan2 = trend.to_dict("records")
     assert jan1["bucket"] == date(2024, 1, 1)
@@ -132,6 +133,21 @@ def test_scope_filters_shop_and_platform() -> None:
     assert conversion_trend(con, WEEK, Scope(shop="s2"))["pay_conversion"][0] == pytest.approx(0.09)
     assert conversion_trend(con, WEEK, Scope(platform="taobao"))["visitors"][0] == 100
     assert conversion_trend(con, WEEK)["visitors"][0] == 200
+
+
+def test_visitor_unit_says_when_sessions_and_visitors_are_added() -> None:
+    con = make_connection(
+        {
+            "traffic": [
+                traffic("2024-01-01", "A", 100, visitor_unit="visitors", shop="sycm"),
+                traffic("2024-01-01", "B", 50, visitor_unit="sessions", shop="shopify"),
+                traffic("2024-01-02", "A", 100, visitor_unit="visitors", shop="sycm"),
+            ]
+        }
+    )
+    trend = conversion_trend(con, WEEK)
+    assert list(trend["visitor_unit"]) == ["mixed", "visitors"]
+    assert list(conversion_trend(con, WEEK, Scope(shop="shopify"))["visitor_unit"]) == ["sessions"]
 
 
 def test_bad_grain_is_refused() -> None:

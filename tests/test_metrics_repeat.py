@@ -155,11 +155,19 @@ def test_rfm_scores_and_segments() -> None:
         50.0,
     )
     assert (e["r_score"], e["f_score"], e["m_score"], e["segment"]) == (5, 5, 5, "important_value")
-    # A: oldest, one order (tied with B, C, D: all four share F = ceil(5 × 4/5) = 4), least money
-    assert (a["recency_days"], a["r_score"], a["f_score"], a["m_score"]) == (6, 1, 4, 1)
-    assert a["segment"] == "general_retain"
+    # A: oldest, one order (tied with B, C, D: nobody is worse, so all four get F = 1), least money
+    assert (a["recency_days"], a["r_score"], a["f_score"], a["m_score"]) == (6, 1, 1, 1)
+    assert a["segment"] == "general_winback"
+    assert {by_id[c]["f_score"] for c in "ABCD"} == {1}
     assert [by_id[c]["m_score"] for c in "ABCDE"] == [1, 2, 3, 4, 5]
     assert set(frame["segment"]) <= set(SEGMENTS)
+
+
+def test_rfm_all_one_order_customers_are_low_frequency() -> None:
+    rows = [order(str(i), c, "2024-01-03") for i, c in enumerate("ABC")]
+    frame = rfm_table(make_connection({"orders": rows}), WEEK)
+    assert set(frame["f_score"]) == set(frame["r_score"]) == set(frame["m_score"]) == {1}
+    assert set(frame["segment"]) == {"general_winback"}
 
 
 def test_order_summary_by_hand() -> None:

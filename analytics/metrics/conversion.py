@@ -95,9 +95,11 @@ def conversion_trend(
     """Visitors and the four conversion rates per day or ISO week, from the traffic table.
 
     Returns DataFrame[bucket, visitors, pay_conversion, order_conversion, inquiry_conversion,
-    payment_rate, immature]; `bucket` is the date, or the Monday of the week (weeks are cut at
-    the period edges, so the first and last bucket may hold fewer days). A bucket is `immature`
-    when it holds one of the newest `IMMATURE_DAYS` days of traffic data.
+    payment_rate, immature, visitor_unit]; `bucket` is the date, or the Monday of the week
+    (weeks are cut at the period edges, so the first and last bucket may hold fewer days). A
+    bucket is `immature` when it holds one of the newest `IMMATURE_DAYS` days of traffic data.
+    `visitor_unit` is 'visitors' (UV), 'sessions' (Shopify) or 'mixed' when a bucket adds both
+    (label the axis so, or scope to one shop/platform).
 
     Example: on 2024-01-01 channel A has 100 visitors and 3 paying buyers, channel B 50 and 0
     → pay_conversion = 3 / 150 = 2 %. A day with 0 visitors has pay_conversion NaN, not 0.

@@ -152,9 +152,10 @@ def rfm_table(
 
     recency_days = days from the last paid order in the period to the period end; frequency =
     paid orders in the period; monetary = their paid amount. Scores are quintiles 1–5 (5 best)
-    in which equal values share a score: score = ceil(5 × cume_dist). `segment` is one of
-    `SEGMENTS` (high = score ≥ 3): important_* when M is high, general_* otherwise; *_value when
-    R and F are high, *_develop R only, *_retain F only, *_winback neither.
+    in which equal values share the lower score: score = 1 + floor(5 × share of customers
+    strictly worse) — a week in which everyone ordered once gives everyone F = 1. `segment` is
+    one of `SEGMENTS` (high = score ≥ 3): important_* when M is high, general_* otherwise;
+    *_value when R and F are high, *_develop R only, *_retain F only, *_winback neither.
 
     Example: five customers spending 10, 20, 30, 40, 50 get m_score 1, 2, 3, 4, 5; the one who
     spent 50 with the most recent order and the most orders is 'important_value' (重要价值客户).

@@ -11,6 +11,8 @@
 --         present), so a channel that does not report inquiries does not dilute the rate; a rate
 --         is NULL where that denominator is 0 or absent — no data is not 0 %.
 --         Order buyers fall back to the order count on rows without order_buyers (DESIGN funnel).
+-- visitor_unit: 'visitors' (UV) or 'sessions' (Shopify) of the bucket's rows, 'mixed' when a
+--         bucket adds both (scope to one shop/platform to avoid it), NULL when unknown.
 -- immature: the bucket contains one of the newest $immature_days dates of the scope's traffic
 --         (refunds and presale balances still move those days).
 with scoped as (
@@ -25,7 +27,7 @@ newest as (
 ),
 rows_in_period as (
     select case when $grain = 'week' then date_trunc('week', date)::date else date end as bucket,
-           date, visitors, inquiries, order_people, paying_buyers
+           date, visitors, inquiries, order_people, paying_buyers, visitor_unit
     from scoped
     where date between $start and $end
 )
@@ -43,7 +45,9 @@ select bucket,
        sum(case when order_people is not null then paying_buyers end)
          / nullif(sum(case when paying_buyers is not null then order_people end), 0)
          as payment_rate,
-       coalesce(max(date) > (select last_date from newest) - $immature_days, false) as immature
+       coalesce(max(date) > (select last_date from newest) - $immature_days, false) as immature,
+       case when count(distinct visitor_unit) > 1 then 'mixed'
+            else any_value(visitor_unit) end as visitor_unit
 from rows_in_period
 group by bucket
 order by bucket

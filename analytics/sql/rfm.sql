@@ -4,9 +4,10 @@
 --         for each (5 = best: most recent, most orders, most spent) and the RFM segment.
 -- Grain:  one row per customer (shop, customer_id) with ≥ 1 paid order in [$start, $end].
 -- Params: $start, $end (inclusive dates), $shop, $platform (NULL = all).
--- Scores: score = ceil(5 × cume_dist) — quintiles like ntile(5), except that equal values share
---         a score (ntile splits ties arbitrarily: two one-order customers could get F 1 and F 2).
---         With many one-order customers the low F scores are therefore skipped.
+-- Scores: score = 1 + floor(5 × share of customers strictly worse), i.e. rank() based quintiles:
+--         without ties the same as ntile(5), but equal values share the lower score (ntile
+--         splits ties arbitrarily: two one-order customers could get F 1 and F 2). So when every
+--         customer ordered once, everyone has F = 1 (low), as the "above average?" reading says.
 -- Segments (the 8 classic RFM types, 高 = score ≥ 3): R高F高M高 important_value 重要价值,
 --         R高F低M高 important_develop 重要发展, R低F高M高 important_retain 重要保持,
 --         R低F低M高 important_winback 重要挽留, and general_* (一般…) for the same with M低.
@@ -34,9 +35,12 @@ per_customer as (
 ),
 scored as (
     select *,
-           ceil(5 * cume_dist() over (order by recency_days desc))::integer as r_score,
-           ceil(5 * cume_dist() over (order by frequency))::integer as f_score,
-           ceil(5 * cume_dist() over (order by monetary))::integer as m_score
+           (1 + floor(5.0 * (rank() over (order by recency_days desc) - 1)
+                      / count(*) over ()))::integer as r_score,
+           (1 + floor(5.0 * (rank() over (order by frequency) - 1)
+                      / count(*) over ()))::integer as f_score,
+           (1 + floor(5.0 * (rank() over (order by monetary) - 1)
+                      / count(*) over ()))::integer as m_score
     from per_customer
 )
 select shop, customer_id, last_order, recency_days, frequency, monetary,
