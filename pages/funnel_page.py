@@ -73,7 +73,7 @@ if len(channel_findings):
 st.subheader(t("ui.funnel.by_channel"))
 per_channel = cached.channel_funnels(view)
 if not layout.empty_note(per_channel, "ui.funnel.no_channels"):
-    channels = list(dict.fromkeys(per_channel["channel"]))
+    channels = layout.channels_by_size(per_channel)
     shown = st.multiselect(
         t("ui.funnel.pick_channels"),
         channels,

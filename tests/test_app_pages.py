@@ -81,6 +81,12 @@ def shown_period(path: Path) -> Period:
     return period_for(default_choice(latest), latest)
 
 
+def shown_view(at: AppTest) -> tuple[Period, Scope]:
+    """The period and scope the page was drawn for (the sidebar's View)."""
+    view = at.session_state["ui.view"]
+    return view.period, view.scope
+
+
 def charts(at: AppTest) -> list[dict]:
     """The Plotly figures on the page, as dicts (data + layout)."""
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
@@ -123,9 +129,10 @@ def test_overview_kpis_equal_what_analytics_returns(seeded: Path, use_workspace)
     use_workspace(seeded)
     at = app("en", "overview")
     no_exception(at)
-    period = shown_period(seeded)
+    period, scope = shown_view(at)
+    assert period == shown_period(seeded)
     with Workspace(seeded).connect() as con:
-        expected = kpi_comparison(con, period, Scope())
+        expected = kpi_comparison(con, period, scope)
     shown = {m.label: m.value for m in at.metric}
     visitors = shown[translate("metric.visitors", "en")]
     conversion = shown[translate("metric.pay_conversion", "en")]
@@ -143,7 +150,7 @@ def test_funnel_chart_shows_the_funnel_counts(seeded: Path, use_workspace) -> No
     at = app("en", "funnel")
     no_exception(at)
     with Workspace(seeded).connect() as con:
-        expected = funnel(con, shown_period(seeded), Scope())
+        expected = funnel(con, *shown_view(at))
     figure = charts(at)[0]
     counts = [s.count for s in expected.stages if s.present]
     assert figure["data"][0]["type"] == "funnel"
@@ -160,10 +167,24 @@ def test_traffic_table_equals_channel_summary(seeded: Path, use_workspace) -> No
     at = app("en", "traffic")
     no_exception(at)
     with Workspace(seeded).connect() as con:
-        expected = channel_summary(con, shown_period(seeded), Scope())
+        expected = channel_summary(con, *shown_view(at))
     table = at.dataframe[0].value
     assert list(table["channel"]) == list(expected["channel"])
     assert list(table["visitors"]) == list(expected["visitors"])
+
+
+def test_platforms_that_do_not_add_up_start_filtered_to_the_busiest(
+    seeded: Path, use_workspace
+) -> None:
+    """The sample holds Sycm (CNY, visitors) and Shopify (USD, sessions): never summed unasked."""
+    use_workspace(seeded)
+    at = app("en", "overview")
+    no_exception(at)
+    _, scope = shown_view(at)
+    assert scope.platform == "sycm"
+    at.sidebar.selectbox(key="filter.platform").set_value("__all__").run()
+    no_exception(at)
+    assert any("count differently" in w.value for w in at.sidebar.warning)
 
 
 def test_language_switch_renames_titles_and_menu(seeded: Path, use_workspace) -> None:

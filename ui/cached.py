@@ -237,7 +237,7 @@ def report_bytes(
 ) -> bytes:
     """The XLSX or HTML report of the period, as bytes for a download button."""
     del version
-    from analytics import report
+    from analytics.metrics import report
 
     writer = {"xlsx": report.write_xlsx, "html": report.write_html}[fmt]
     with tempfile.TemporaryDirectory(prefix="shoplens-report-") as folder:
@@ -250,6 +250,6 @@ def report_bytes(
 @st.cache_data(show_spinner=False, max_entries=64)
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """`frame` as CSV: UTF-8 with BOM, formula-leading text neutralised (R10)."""
-    from analytics import report
+    from analytics.metrics import report
 
     return report.csv_bytes(frame)

@@ -74,20 +74,22 @@ def funnel_chart(funnel: Any, t: Translate, title: str | None = None) -> go.Figu
         )
         for s in present
     ]
+    peak = max((s.count or 0 for s in present), default=0)
+    # Rates fit inside the wide bars; beside the narrow ones.
+    inside = [bool(peak) and (s.count or 0) >= 0.45 * peak for s in present]
     fig = go.Figure(
         go.Funnel(
             y=labels,
             x=[s.count for s in present],
             text=text,
             textinfo="text",
-            textposition="outside",
+            textposition=["inside" if i else "outside" for i in inside],
             marker={"color": PALETTE[0]},
             connector={"line": {"color": "#cccccc"}},
             hovertemplate="%{y}: %{x:,}<extra></extra>",
         )
     )
     _layout(fig, title, height=360)
-    peak = max((s.count or 0 for s in present), default=0)
     if peak:
         # Bars are centred on 0; widen the right side so the rates written beside small bars fit.
         fig.update_xaxes(range=[-0.52 * peak, 1.25 * peak], visible=False)
@@ -160,6 +162,8 @@ def channel_funnels(frame: pd.DataFrame, t: Translate, channels: Sequence[str]) 
             row=1,
             col=col,
         )
+    ordered = [stage_label(s, t) for s in FUNNEL_STAGES]
+    fig.update_yaxes(categoryorder="array", categoryarray=ordered[::-1])
     return _layout(fig, None, height=340)
 
 

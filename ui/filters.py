@@ -84,11 +84,10 @@ def sidebar(choice: WorkspaceChoice | None = None) -> cached.View:
 
     st.sidebar.subheader(t("ui.filter.title"))
     period = _period_picker(cov.first_date, cov.last_date)
-    scope = _scope_picker(cov)
-    currency = cov.currency
-    if scope != Scope():
-        scoped = cached.coverage(choice.path, choice.version, scope)
-        currency = scoped.currency or currency
+    scope = _scope_picker(cov, choice)
+    scoped = cov if scope == Scope() else cached.coverage(choice.path, choice.version, scope)
+    st.session_state[COVERAGE_KEY] = scoped
+    currency = scoped.currency or (cov.currency if scope == Scope() else None)
     view = cached.View(choice.path, choice.version, period, scope, choice.is_sample, currency)
     st.session_state[VIEW_KEY] = view
     return view
@@ -101,7 +100,7 @@ def view() -> cached.View:
 
 
 def coverage() -> Any:
-    """The Coverage of the workspace on screen (all shops), as read by `sidebar()`."""
+    """The Coverage of the workspace on screen in the chosen scope, as read by `sidebar()`."""
     if COVERAGE_KEY not in st.session_state:
         sidebar()
     return st.session_state[COVERAGE_KEY]
@@ -160,7 +159,24 @@ def _period_picker(first: date, latest: date) -> Period:
     return Period(start, start)
 
 
-def _scope_picker(cov: Any) -> Scope:
+def _busiest_platform(choice: WorkspaceChoice, platforms: list[str]) -> str:
+    """The platform with the most rows: the default when platforms cannot be added up."""
+    rows = {
+        p: sum(
+            cached.coverage(choice.path, choice.version, Scope(platform=p)).rows_by_kind.values()
+        )
+        for p in platforms
+    }
+    return max(platforms, key=lambda p: rows[p])
+
+
+def _scope_picker(cov: Any, choice: WorkspaceChoice) -> Scope:
+    """Shop and platform selectors (shown only when there is more than one to choose from).
+
+    Platforms whose money is in different currencies, or whose "visitors" are sessions on one
+    and unique visitors on the other, cannot be summed: the platform filter then starts on the
+    busiest platform instead of "all", and "all" shows a warning.
+    """
     tr = bound_t()
     shops = [s for s in (cov.shops or ()) if s is not None]
     platforms = [p for p in (cov.platforms or ()) if p is not None]
@@ -175,7 +191,10 @@ def _scope_picker(cov: Any) -> Scope:
             key=SHOP_KEY,
         )
         shop = None if picked == ALL else picked
+    incompatible = len(cov.currencies or ()) > 1 or cov.visitor_unit == "mixed"
     if len(platforms) > 1:
+        if incompatible and st.session_state.get(PLATFORM_KEY) not in [ALL, *platforms]:
+            st.session_state[PLATFORM_KEY] = _busiest_platform(choice, platforms)
         picked = st.sidebar.selectbox(
             t("ui.filter.platform"),
             [ALL, *platforms],
@@ -185,6 +204,10 @@ def _scope_picker(cov: Any) -> Scope:
             key=PLATFORM_KEY,
         )
         platform = None if picked == ALL else picked
+        if platform is None and incompatible:
+            st.sidebar.warning(
+                t("ui.filter.mixed_platforms", currencies=", ".join(cov.currencies or ("—",)))
+            )
     return Scope(shop=shop, platform=platform)
 
 

@@ -186,6 +186,12 @@ def csv_download(frame: pd.DataFrame, name: str, key: str) -> None:
 # --- tables -----------------------------------------------------------------------------------
 
 
+def channels_by_size(per_channel: pd.DataFrame) -> list[str]:
+    """Channels of `channel_funnels` output, the most visited first."""
+    visits = per_channel[per_channel["stage"] == "visits"].sort_values("count", ascending=False)
+    return list(dict.fromkeys([*visits["channel"], *per_channel["channel"]]))
+
+
 def table_config(frame: pd.DataFrame, currency: str | None) -> dict[str, Any]:
     """column_config for any metrics table (labels from `ui.col.*`, formats by column name)."""
     return columns.table_config(frame.columns, t, currency)

@@ -90,6 +90,8 @@ def language_switch() -> str:
     if st.query_params.get("lang") != lang:
         st.query_params["lang"] = lang
     return lang
+
+
 @dataclass(frozen=True)
 class WorkspaceChoice:
     """Which workspace the pages show.
