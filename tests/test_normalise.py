@@ -566,3 +566,16 @@ def test_a_wrong_totals_row_always_raises_a_notice(rows, column, error) -> None:
     result = run(header, [*body, totals])
     assert not result.totals.matched and "totals_mismatch" in codes(result)
     assert len(result.frame) == len(rows)
+
+
+def test_an_id_excel_turned_into_a_rounded_number_is_rejected() -> None:
+    rows = [["1001", "2024-01-01"], ["3.71235E+18", "2024-01-01"]]
+    problems = rejected(["订单编号", "下单时间"], rows)
+    assert [(p.code, p.row, p.found) for p in problems] == [("bad_id", 3, "3.71235E+18")]
+
+
+def test_unknown_columns_are_named_in_a_notice_and_derived_ones_are_not() -> None:
+    result = run(
+        ["日期", "流量来源", "访客数", "支付转化率", "备注"], [["2024-01-01", "a", "1", "1%", "x"]]
+    )
+    assert codes(result)["columns_ignored"] == {"columns": "备注"}

@@ -53,6 +53,7 @@ from analytics.ingest.profiles import (
     SESSION_HEADERS,
     TEXT,
     TIMESTAMP,
+    derived_headers,
     field_type,
     normalise_header,
 )
@@ -184,6 +185,8 @@ _HEADER_CURRENCY = (
 )
 # An id a spreadsheet turned into a float: "17850.0" → "17850".
 _FLOAT_ID = r"^([0-9]+)\.0+$"
+# A long id Excel turned into a rounded number: "3.71235E+18", "1.2e+17".
+_SCIENTIFIC_ID = re.compile(r"[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+")
 # An id kept as text by an Excel formula, as Taobao CSV exports write it:
 # ="2024010512345" → 2024010512345.
 _FORMULA_ID = r'^="(.*)"$'
@@ -285,6 +288,11 @@ def normalise(
     if not recognition.complete:
         raise ValueError("normalise() needs a complete Recognition")
     table = _Table(raw, recognition)
+    ignored = [
+        c for c in recognition.unmapped if normalise_header(c) not in derived_headers(table.kind)
+    ]
+    if ignored:
+        table.notices.append(Notice("columns_ignored", {"columns": ", ".join(ignored)}))
     totals_mask = _totals_rows(table)
     totals_text = table.text[totals_mask].reset_index(drop=True)
     totals_lines = table.lines[totals_mask]
@@ -361,6 +369,10 @@ def _parse_all(table: _Table) -> dict[str, pd.Series]:
         cells = table.text[field]
         if type_ in (TEXT, ID):
             clean = _clean_text(cells, ids=type_ == ID)
+            if type_ == ID:
+                lost = clean.str.fullmatch(_SCIENTIFIC_ID).fillna(False).to_numpy(dtype=bool)
+                if lost.any():  # Excel rounded a long id: the real one cannot be recovered
+                    table.problem(np.flatnonzero(lost), field, "bad_id", expected="id")
             parsed[field] = clean.astype(object).where(clean.notna(), None)
             missing[field] = int(clean.isna().sum())
             continue
