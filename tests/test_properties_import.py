@@ -11,7 +11,10 @@
   imports in any order; the SQL totals per day and per channel always equal a dict keyed by the
   natural key (last writer wins).
 
-Database-backed properties run 25–40 examples with deadline=None to keep the suite fast.
+Example counts are set by the time budget (the whole robustness suite in about 90 s on two
+workers): one prepare_import of a 9-row file costs ~90 ms and one import ~0.3 s, so P4 runs 150
+examples, P5 25, P6 10 (four imports each) and P7 12 runs of up to 5 steps. Run with
+`--hypothesis-profile` or a larger `max_examples` locally for a deeper search.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from analytics.workspace import Workspace
 from tests.corpus.make_corpus import SYCM_TRAFFIC_HEADER, csv_text
 
 DB_SETTINGS = settings(
-    max_examples=30,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
@@ -131,7 +134,7 @@ def mutations(draw: st.DrawFn, base: bytes = BASE) -> tuple[bytes, int]:
 # -- P4 -----------------------------------------------------------------------------------------
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(mutation=mutations())
 def test_p4_single_byte_mutation_never_shifts_silently(mutation: tuple[bytes, int]) -> None:
     data, line = mutation
@@ -206,7 +209,7 @@ def test_p5_reject_leaves_the_workspace_unchanged(p5_workspace: Workspace, data:
 # -- P6 -----------------------------------------------------------------------------------------
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(week=st.integers(0, 8), seed=st.integers(0, 10_000), n=st.integers(1, len(CHANNELS)))
 def test_p6_import_is_idempotent(week: int, seed: int, n: int) -> None:
     rows = week_rows(7 * week, 7, CHANNELS[:n], seed)
@@ -244,6 +247,7 @@ class Accumulation(RuleBasedStateMachine):
         self.ws = Workspace(self.folder / "ws")
         self.model: dict[tuple[date, str], tuple[int, Decimal]] = {}
         self.last: bytes | None = None
+        self.imported: set[bytes] = set()
 
     @initialize()
     def create(self) -> None:
@@ -252,6 +256,11 @@ class Accumulation(RuleBasedStateMachine):
     def _import(self, rows: dict[tuple[date, str], tuple[int, Decimal]]) -> None:
         data = export(rows)
         result = import_file(self.ws, "traffic.csv", data)
+        if data in self.imported:  # the same bytes again: a no-op that says so
+            assert result.import_id is None and result.already_imported_at is not None
+            self.last = data
+            return
+        self.imported.add(data)
         assert result.rows_inserted == len(rows)
         assert result.rows_updated == sum(key in self.model for key in rows)
         self.model.update(rows)
@@ -320,8 +329,8 @@ class Accumulation(RuleBasedStateMachine):
 
 
 Accumulation.TestCase.settings = settings(
-    max_examples=25,
-    stateful_step_count=6,
+    max_examples=12,
+    stateful_step_count=5,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
