@@ -237,8 +237,8 @@ def test_upload_previews_imports_and_undoes(tmp_path: Path, use_workspace) -> No
     at = app("en", "upload")
     at.file_uploader(key="upload.files").set_value((name, data, "text/csv")).run()
     no_exception(at)
-    shown = {m.label: m.value for m in at.metric}
-    assert shown[translate("ui.upload.kind", "en")] == translate("kind.orders", "en")
+    preview = at.dataframe[0].value
+    assert preview["kind"][0] == translate("kind.orders", "en")
     assert Workspace(mine).is_empty(), "nothing is stored before Import"
 
     at.button(key="upload.import").click().run()

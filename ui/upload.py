@@ -115,19 +115,21 @@ def prepare_files(
 def preview(state: FileState, index: int) -> None:
     """Show what the file holds before anything is stored, or why it cannot be imported."""
     with st.container(border=True):
-        st.text(f"📄 {state.name}")
+        st.text(state.name)
         if state.error is not None:
             _show_rejection(state, index)
             return
         prepared = state.prepared
         assert prepared is not None
-        cols = st.columns(5)
-        cols[0].metric(t("ui.upload.kind"), t(f"kind.{prepared.kind}"))
-        cols[1].metric(t("ui.upload.platform"), platform_name(prepared.platform))
-        cols[2].metric(t("ui.upload.rows"), f"{prepared.rows_read:,}")
-        cols[3].metric(t("ui.upload.dates"), date_range_text(prepared.date_range))
-        cols[4].metric(t("ui.upload.encoding"), prepared.encoding or "Excel")
-        st.caption(totals_text(prepared))
+        st.dataframe(
+            preview_frame(prepared),
+            hide_index=True,
+            key=f"upload.preview.{index}",
+            column_config={
+                name: st.column_config.TextColumn(t(f"ui.upload.{name}"))
+                for name in ("kind", "platform", "rows", "dates", "encoding", "totals")
+            },
+        )
         if state.already is not None:
             st.info(t("ui.upload.already", when=_when(state.already.imported_at)))
         for line in notice_lines(prepared):
@@ -143,6 +145,22 @@ def preview(state: FileState, index: int) -> None:
                 },
             )
             st.dataframe(prepared.frame.head(20), hide_index=True, key=f"upload.rows.{index}")
+
+
+def preview_frame(prepared: PreparedImport) -> pd.DataFrame:
+    """What the file holds, as a one-row table (text cells: nothing is cut off or read as HTML)."""
+    return pd.DataFrame(
+        [
+            {
+                "kind": t(f"kind.{prepared.kind}"),
+                "platform": platform_name(prepared.platform),
+                "rows": f"{prepared.rows_read:,}",
+                "dates": date_range_text(prepared.date_range),
+                "encoding": prepared.encoding or "Excel",
+                "totals": totals_text(prepared),
+            }
+        ]
+    )
 
 
 def _show_rejection(state: FileState, index: int) -> None:
