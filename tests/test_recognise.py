@@ -7,7 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from analytics.errors import UsageError
-from analytics.ingest.profiles import PROFILES, normalise_header, synonym_index
+from analytics.ingest.profiles import (
+    FIELD_TYPES,
+    PLATFORMS,
+    PROFILES,
+    normalise_header,
+    synonym_index,
+)
 from analytics.ingest.recognise import header_score, header_signature, recognise
 from analytics.schema import TABLES
 
@@ -269,3 +275,9 @@ def test_every_stored_field_has_synonyms_and_no_header_means_two_fields() -> Non
         assert {field for field, _ in index.values()} == set(profile.field_names)
         for group in profile.required:
             assert set(group) <= set(profile.field_names)
+        assert {f.type for f in profile.fields} <= set(FIELD_TYPES)
+
+
+def test_every_detected_platform_is_a_known_one() -> None:
+    for header in (SYCM_TRAFFIC, SHOPIFY_ORDERS, ["foo"]):
+        assert recognise(header).platform in PLATFORMS
