@@ -76,7 +76,7 @@ def funnel_chart(funnel: Any, t: Translate, title: str | None = None) -> go.Figu
     ]
     peak = max((s.count or 0 for s in present), default=0)
     # Rates fit inside the wide bars; beside the narrow ones.
-    inside = [bool(peak) and (s.count or 0) >= 0.45 * peak for s in present]
+    inside = [bool(peak) and (s.count or 0) >= 0.8 * peak for s in present]
     fig = go.Figure(
         go.Funnel(
             y=labels,
@@ -92,7 +92,7 @@ def funnel_chart(funnel: Any, t: Translate, title: str | None = None) -> go.Figu
     _layout(fig, title, height=360)
     if peak:
         # Bars are centred on 0; widen the right side so the rates written beside small bars fit.
-        fig.update_xaxes(range=[-0.52 * peak, 1.25 * peak], visible=False)
+        fig.update_xaxes(range=[-0.52 * peak, 1.5 * peak], visible=False)
     if missing:
         names = "、".join(stage_label(s.stage, t) for s in missing)
         fig.add_annotation(
@@ -163,7 +163,7 @@ def channel_funnels(frame: pd.DataFrame, t: Translate, channels: Sequence[str]) 
             col=col,
         )
     ordered = [stage_label(s, t) for s in FUNNEL_STAGES]
-    fig.update_yaxes(categoryorder="array", categoryarray=ordered[::-1])
+    fig.update_yaxes(categoryorder="array", categoryarray=ordered)
     return _layout(fig, None, height=340)
 
 

@@ -247,7 +247,7 @@ def test_upload_through_the_file_input_imports_and_updates_the_funnel(empty: str
     page.get_by_role("heading", name="Upload data", level=1).wait_for(timeout=RENDER_TIMEOUT_MS)
     _settle(page)
     page.set_input_files('[data-testid="stFileUploaderDropzoneInput"]', str(export))
-    page.get_by_text("Data kind").first.wait_for(timeout=RENDER_TIMEOUT_MS)
+    page.get_by_role("button", name="Import 1 file(s)").wait_for(timeout=RENDER_TIMEOUT_MS)
     _settle(page)
     _screenshot(page, "upload-preview-en.png")
     page.get_by_role("button", name="Import 1 file(s)").click()
