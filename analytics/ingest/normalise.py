@@ -154,6 +154,9 @@ STATUS_MAP: dict[str, str] = {
 # Runs of spaces and hyphens in a status or event name: "wc-on-hold" → wc_on_hold.
 _STATUS_SEPARATORS = re.compile(r"[\s\-]+")
 
+# Where a two-part status splits (after NFKC): "买家已付款,等待卖家发货", "已发货;待签收".
+_STATUS_PARTS = re.compile(r"[,;/、]")
+
 # Event names → canonical events. Taobao behaviour types (pv/buy/cart/fav; the Tianchi log's
 # 1–4), GA4 event names and Chinese action names. page_view/session_start mean a visit;
 # view_item a product view; begin_checkout and add_payment_info an order started; purchase a
@@ -509,7 +512,7 @@ def _check_totals(
         if type_ in (INTEGER, DECIMAL):
             observed = float(column.sum())
             # Cents add up exactly: allow only the float error of the sum, never a whole cent.
-            tolerance = 0.004 + 1e-9 * abs(observed) if type_ == DECIMAL else 0.0
+            tolerance = 0.004 + 1e-13 * abs(observed) if type_ == DECIMAL else 0.0
             if abs(total - observed) > tolerance:
                 mismatches[table.source[field]] = (total, round(observed, 2))
         else:  # a rate or average of the rows lies between their smallest and largest
@@ -916,10 +919,7 @@ def _status(table: _Table, data: pd.DataFrame) -> pd.Series:
         return pd.Series([None] * len(data), dtype=object)
     raw = data["status"]
     uniques = raw.dropna().unique()
-    lookup = {}
-    for text in uniques:
-        key = _token(text).removeprefix("wc_")
-        lookup[text] = STATUS_MAP.get(key, STATUS_MAP.get(key.replace("_", "")))
+    lookup = {text: _canonical_status(text) for text in uniques}
     status = raw.map(lookup).astype(object)
     unknown = [str(t) for t in uniques if lookup[t] is None]
     if unknown:
@@ -927,6 +927,19 @@ def _status(table: _Table, data: pd.DataFrame) -> pd.Series:
             Notice("unknown_status", {"count": len(unknown), "statuses": ", ".join(unknown[:5])})
         )
     return status.where(status.notna(), None)
+
+
+def _canonical_status(text: object) -> str | None:
+    """One status text → canonical status, or None when unknown.
+
+    Two-part Taobao statuses read by their first known part: "买家已付款，等待卖家发货" → paid.
+    """
+    key = _token(text).removeprefix("wc_")
+    for part in (key, *_STATUS_PARTS.split(key)):
+        found = STATUS_MAP.get(part, STATUS_MAP.get(part.replace("_", "")))
+        if found:
+            return found
+    return None
 
 
 def _token(text: object) -> str:
