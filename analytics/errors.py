@@ -93,6 +93,10 @@ class WorkspaceCorrupt(ShopLensError):
     """The workspace file is not a readable ShopLens workspace; it is never overwritten."""
 
 
+class WorkspaceWriteFailed(ShopLensError):
+    """Storing an import failed for lack of disk space or memory; it was rolled back whole."""
+
+
 class UsageError(ShopLensError):
     """The caller asked for something that does not exist (unknown import id, bad option)."""
 

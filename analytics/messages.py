@@ -29,6 +29,7 @@ from analytics.errors import (
     UsageError,
     WorkspaceBusy,
     WorkspaceCorrupt,
+    WorkspaceWriteFailed,
 )
 from analytics.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogue, t
 from analytics.ingest.model import Notice
@@ -130,6 +131,8 @@ def render_error(exc: ShopLensError, lang: str) -> list[str]:
         return [_keyed(exc, "workspace.busy", lang)]
     if isinstance(exc, WorkspaceCorrupt):
         return [_keyed(exc, "workspace.corrupt", lang)]
+    if isinstance(exc, WorkspaceWriteFailed):
+        return [_keyed(exc, "workspace.write_failed", lang)]
     return [t("error.unexpected", lang)]
 
 

@@ -27,7 +27,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ from analytics.errors import (
     UsageError,
     WorkspaceBusy,
     WorkspaceCorrupt,
+    WorkspaceWriteFailed,
     shown_value,
 )
 from analytics.ingest.model import ImportRecord, ImportResult, Notice, PreparedImport
@@ -62,6 +63,11 @@ DUCKDB_CONFIG: dict[str, Any] = {
 
 # Extensions of archived raw files: server-generated names only, so a plain token is enough.
 _EXT_PATTERN = re.compile(r"[a-z0-9]{1,8}")
+# A raw file on its way in: "<sha256>.<ext>.<uuid hex>.tmp" (see Workspace._write_raw_temp).
+_RAW_TEMP = re.compile(r"([0-9a-f]{64})\.([a-z0-9]{1,8})\.[0-9a-f]{32}\.tmp")
+# DuckDB errors that mean "no room to store this" (memory, disk): the import is rolled back
+# and reported as WorkspaceWriteFailed instead of a raw message with paths and SQL.
+_WRITE_FAILURES = (duckdb.OutOfMemoryException, duckdb.IOException, duckdb.TransactionException)
 
 IMPORTS_DDL = """
 create table imports (
@@ -251,7 +257,33 @@ class Workspace:
     def _writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection for a write, holding this process's writer lock for the workspace."""
         with _writer_lock(self.path), self.connect() as con:
+            self._recover_raw(con)
             yield con
+
+    def _recover_raw(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Finish what a process killed between COMMIT and the rename left in `raw/`.
+
+        Runs under the writer lock with a connection open, so no other process or thread is
+        between writing a temp file and renaming it. A temp whose import committed is renamed
+        into place (nothing uploaded is lost); any other temp belongs to an import that never
+        committed and is removed.
+        """
+        if not self.raw_dir.is_dir():
+            return
+        temps = [
+            (path, match)
+            for path in self.raw_dir.iterdir()
+            if (match := _RAW_TEMP.fullmatch(path.name))
+        ]
+        for path, match in temps:
+            final = self.raw_dir / f"{match[1]}.{match[2]}"
+            committed = _first(
+                con, "select 1 from imports where sha256 = ? and ext = ?", [match[1], match[2]]
+            )
+            if committed is not None and not final.exists():
+                os.replace(path, final)
+            else:
+                path.unlink(missing_ok=True)
 
     def _open(self) -> duckdb.DuckDBPyConnection:
         if self.path.exists() and not self.path.is_dir():
@@ -418,7 +450,10 @@ class Workspace:
                     notices=tuple(prepared.notices),
                 )
             raw_final = self.raw_dir / f"{prepared.sha256}.{prepared.ext}"
-            raw_temp = self._write_raw_temp(prepared, raw_final)
+            try:
+                raw_temp = self._write_raw_temp(prepared, raw_final)
+            except OSError as exc:  # disk full, file size limit
+                raise WorkspaceWriteFailed("workspace.write_failed") from exc
             # Registered outside the transaction: a rollback would drop it, and the diagnosis
             # of an unstorable value reads the frame after the rollback.
             frame_name = f"_incoming_{uuid.uuid4().hex}"
@@ -434,6 +469,9 @@ class Workspace:
                 except duckdb.ConversionException as exc:
                     con.rollback()
                     raise _unstorable(con, prepared, table, frame_name) from exc
+                except _WRITE_FAILURES as exc:
+                    _rollback_quietly(con)
+                    raise WorkspaceWriteFailed("workspace.write_failed") from exc
                 except BaseException:
                     con.rollback()
                     raise
@@ -461,7 +499,11 @@ class Workspace:
             return None
         self.raw_dir.mkdir(exist_ok=True)
         temp = final.with_name(f"{final.name}.{uuid.uuid4().hex}.tmp")
-        temp.write_bytes(prepared.data)
+        try:
+            temp.write_bytes(prepared.data)
+        except BaseException:
+            temp.unlink(missing_ok=True)  # a partly written copy is not an archive
+            raise
         return temp
 
     def _store(
@@ -632,6 +674,12 @@ def _record(row: tuple) -> ImportRecord:
         imported_at=_iso(at),
         undone_at=_iso(undone),
     )
+
+
+def _rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back after a failed write; a COMMIT that failed may have ended the transaction."""
+    with suppress(duckdb.Error):
+        con.rollback()
 
 
 def _json(mapping: Mapping[str, Any]) -> str:
