@@ -53,7 +53,8 @@ TRAFFIC = Table(
         ("bounce_rate", "DOUBLE"),
         ("avg_stay_seconds", "DOUBLE"),
         ("ad_cost", MONEY),
-        ("visitor_unit", "VARCHAR"),  # 'visitors' (UV) or 'sessions' (Shopify): never mixed unmarked
+        # 'visitors' (UV) or 'sessions' (Shopify): never mixed unmarked
+        ("visitor_unit", "VARCHAR"),
     ),
     key=("shop", "date", "channel", "sub_channel"),
     required=("date", "channel", "visitors"),

@@ -14,15 +14,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analytics.formulas import FORMULA_TRIGGERS, guard_formula, unguard_formula
 from analytics.metrics.period import Period, Scope
 from analytics.metrics.report import (
-    FORMULA_TRIGGERS,
     SECTIONS,
     csv_bytes,
-    guard_formula,
     label,
     report_sections,
-    unguard_formula,
     write_html,
     write_xlsx,
 )

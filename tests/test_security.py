@@ -158,11 +158,6 @@ def test_every_connection_is_locked_down(tmp_path: Path) -> None:
     assert not (tmp_path / "leak.csv").exists() and not (tmp_path / "other.duckdb").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="P16: the importer keeps the export's formula guard (\"'+SUM(A1:A2)\" stays quoted);"
-    " normalise should apply report.unguard_formula to text cells (owner: normalise.py)",
-)
 def test_csv_export_is_inert_and_reimports_the_same_names(tmp_path: Path) -> None:
     """R10 + P16: csv_bytes guards formula-leading text, and re-importing gives the same values."""
     report = pytest.importorskip("analytics.metrics.report")

@@ -37,6 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analytics.errors import InputProblem, InputRejected, shown_value
+from analytics.formulas import GUARDED_PATTERN
 from analytics.ingest import values
 from analytics.ingest.model import ImportOptions, Notice, RawTable, Recognition, TotalsCheck
 from analytics.ingest.profiles import (
@@ -344,7 +345,8 @@ def _clean_text(cells: pd.Series, ids: bool = False) -> pd.Series:
 
     With `ids`, tabs are stripped too (exports prefix ids with one to keep Excel from turning
     them into numbers), an id a spreadsheet turned into a float loses its ".0" ("17850.0" →
-    "17850") and a ="…" text formula is unwrapped.
+    "17850") and a ="…" text formula is unwrapped. Other text loses the formula guard of an
+    export ("'=1+2" → "=1+2", see analytics.formulas), so ShopLens' own CSV re-imports exactly.
     """
     text = pc.utf8_trim(_arrow(cells), _ID_BLANKS if ids else _BLANKS)
     if ids:
@@ -353,6 +355,8 @@ def _clean_text(cells: pd.Series, ids: bool = False) -> pd.Series:
     text = pc.if_else(missing, pa.scalar(None, pa.string()), text)
     if ids:
         text = pc.replace_substring_regex(text, _FLOAT_ID, r"\1")
+    else:
+        text = pc.replace_substring_regex(text, GUARDED_PATTERN, r"\1", max_replacements=1)
     return pd.Series(text.to_numpy(zero_copy_only=False), index=cells.index, dtype=object)
 
 

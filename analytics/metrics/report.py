@@ -32,13 +32,11 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
+from analytics.formulas import guard_formula
 from analytics.i18n import catalogue, t
 from analytics.metrics import channels as channels_metrics
 from analytics.metrics import conversion, funnel, kpis, leak, ratings, repeat
 from analytics.metrics.period import Period, Scope
-
-FORMULA_TRIGGERS = frozenset("=+-@\t\r\n＝＋－＠")
-"""First characters that make Excel/LibreOffice/WPS read a text cell as a formula (R10)."""
 
 SECTIONS: tuple[str, ...] = (
     "kpis",
@@ -101,39 +99,6 @@ MONEY_METRICS = MONEY_COLUMNS | {
     "conversion_effect",
     "aov_effect",
 }
-
-
-# --- formula guard -----------------------------------------------------------------------
-
-
-def guard_formula(text: str) -> str:
-    """Make a text cell inert in spreadsheets: prefix `'` when it would start a formula.
-
-    A text whose first character is a trigger (`= + - @`, tab, CR, LF, `＝ ＋ － ＠`) gets a
-    leading `'`. So that `unguard_formula` can always undo it, a text that is already quotes
-    followed by a trigger (`'=x`) gets one more quote; other texts are returned unchanged.
-
-    >>> guard_formula("=HYPERLINK(\\"http://x\\")")
-    '\\'=HYPERLINK("http://x")'
-    >>> guard_formula("-5"), guard_formula("直通车"), guard_formula("'=x")
-    ("'-5", '直通车', "''=x")
-    """
-    rest = text.lstrip("'")
-    if rest and rest[0] in FORMULA_TRIGGERS:
-        return "'" + text
-    return text
-
-
-def unguard_formula(text: str) -> str:
-    """Undo `guard_formula`: `unguard_formula(guard_formula(s)) == s` for every string s.
-
-    >>> unguard_formula("'=1+1"), unguard_formula("'s Gravenhage")
-    ('=1+1', "'s Gravenhage")
-    """
-    rest = text.lstrip("'")
-    if text.startswith("'") and rest and rest[0] in FORMULA_TRIGGERS:
-        return text[1:]
-    return text
 
 
 # --- values ------------------------------------------------------------------------------
