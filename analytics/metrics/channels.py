@@ -111,8 +111,10 @@ def channel_summary(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope
     frame["visitors_change"] = _change(frame["visitors"], frame["visitors_prev"])
     frame["pay_conversion_change"] = _change(frame["pay_conversion"], frame["pay_conversion_prev"])
     frame["gmv_change"] = _change(frame["gmv"], frame["gmv_prev"])
-    frame["p_value"], frame["flag"] = _versus_rest(frame)
-    frame["flag"] = frame["flag"].astype(object)
+    p_values, flags = _versus_rest(frame)
+    frame["p_value"] = p_values
+    # object dtype keeps None as None (a str column would turn it into NaN)
+    frame["flag"] = pd.Series(flags, index=frame.index, dtype=object)
     for column in (
         "pay_conversion",
         "aov",
