@@ -374,7 +374,7 @@ def waterfall(
             x=names,
             y=values,
             measure=["absolute", "relative", "relative", "relative", "total"],
-            text=[f"{symbol}{v:,.0f}" for v in values],
+            text=[f"{'-' if v < 0 else ''}{symbol}{abs(v):,.0f}" for v in values],
             textposition="outside",
             increasing={"marker": {"color": "#59A14F"}},
             decreasing={"marker": {"color": "#E15759"}},
