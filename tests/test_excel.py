@@ -168,7 +168,7 @@ def test_zip_bomb_is_refused_from_the_directory(monkeypatch):
     )
     assert len(data) < 64 * 1024
     problem = rejected("bomb.xlsx", data)
-    assert problem.code == "archive_too_large"
+    assert problem.code == "archive_ratio"
     assert problem.found.startswith("xl/worksheets/sheet1.xml ×")
 
 

@@ -148,9 +148,9 @@ def check_archive(data: bytes, file: str) -> dict[str, str]:
         if member.file_size > limits.MAX_ZIP_RATIO_MIN_BYTES and ratio > limits.MAX_ZIP_RATIO:
             raise reject(
                 file,
-                "archive_too_large",
+                "archive_ratio",
                 found=f"{member.filename} ×{ratio:.0f}",
-                limit_mb=limits.MAX_XLSX_UNCOMPRESSED // 2**20,
+                limit=limits.MAX_ZIP_RATIO,
             )
     worksheets = [n for n in names if _WORKSHEET.fullmatch(n)]
     if len(worksheets) > limits.MAX_SHEETS:
