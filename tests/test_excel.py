@@ -104,9 +104,9 @@ def test_every_sheet_with_rows_is_read_and_empty_sheets_are_skipped():
     assert tables[1].rows == [["2024-01-01", "搜索", "10"]]
 
 
-def test_empty_workbook_has_no_rows():
+def test_blank_workbook_is_named_as_blank():
     problem = rejected("empty.xlsx", xlsx(lambda wb: None))
-    assert problem.code == "no_rows"
+    assert (problem.code, problem.found) == ("empty_workbook", "1")
 
 
 def test_header_only_sheet_has_no_rows():

@@ -84,7 +84,7 @@ def read_workbook(data: bytes, file: str, header_score: HeaderScore, kind: str) 
     Raises:
         InputRejected: archive_too_large, too_many_sheets, unreadable_workbook,
             unsupported_format, formula_without_value, too_many_rows, too_many_columns,
-            duplicate_column, no_rows.
+            duplicate_column, empty_workbook, no_rows.
     """
     sheet_parts: dict[str, str] = {}
     if kind == "zip":
@@ -108,10 +108,11 @@ def read_workbook(data: bytes, file: str, header_score: HeaderScore, kind: str) 
     with_rows = [t for t in tables if t.rows]
     if with_rows:
         return with_rows
-    if tables and all(header_score(t.header) < HEADER_LIKELY for t in tables):
+    if not tables:  # every sheet is blank: there is not even a header to speak of
+        raise reject(file, "empty_workbook", found=str(len(grids)))
+    if all(header_score(t.header) < HEADER_LIKELY for t in tables):
         return tables
-    sheet = tables[0].sheet if tables else None
-    raise reject(file, "no_rows", sheet=sheet)
+    raise reject(file, "no_rows", sheet=tables[0].sheet)
 
 
 def check_archive(data: bytes, file: str) -> dict[str, str]:
