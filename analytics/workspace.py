@@ -198,6 +198,17 @@ def _first(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None)
     return rows[0] if rows else None
 
 
+def _version(con: duckdb.DuckDBPyConnection) -> str:
+    values = dict(con.execute("select key, value from meta").fetchall())
+    return f"{values['workspace_id']}:{values['version']}"
+
+
+def _is_empty(con: duckdb.DuckDBPyConnection) -> bool:
+    return not any(
+        _scalar(con, f"select exists (select 1 from {quote_ident(kind)})") for kind in TABLES
+    )
+
+
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> Any:
     """The single value of a one-row, one-column query (counts, ids)."""
     return con.execute(sql, params or []).fetchall()[0][0]
@@ -371,16 +382,20 @@ class Workspace:
         repeats an old token.
         """
         with self.connect() as con:
-            values = dict(con.execute("select key, value from meta").fetchall())
-        return f"{values['workspace_id']}:{values['version']}"
+            return _version(con)
 
     def is_empty(self) -> bool:
         """True when no canonical table has a row (nothing imported, or everything undone)."""
         with self.connect() as con:
-            return not any(
-                _scalar(con, f"select exists (select 1 from {quote_ident(kind)})")
-                for kind in TABLES
-            )
+            return _is_empty(con)
+
+    def status(self) -> tuple[bool, str]:
+        """`(is_empty(), version())` over one connection: what every dashboard rerun asks.
+
+        Opening the file costs tens of milliseconds, so the frame asks once, not twice.
+        """
+        with self.connect() as con:
+            return _is_empty(con), _version(con)
 
     def imports(self) -> list[ImportRecord]:
         """Every import, newest first, undone ones included (with `undone_at` set)."""

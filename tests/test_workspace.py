@@ -415,3 +415,13 @@ TestImportModel.settings = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
+
+
+def test_status_is_is_empty_and_version_in_one_read(workspace: Workspace) -> None:
+    """The dashboard's per-rerun question, answered over one connection, agrees with both."""
+    empty = workspace.status()
+    assert empty == (True, workspace.version())
+    workspace.commit(prepared("traffic", [traffic(0, "搜索", 10)]))
+    filled = workspace.status()
+    assert filled == (False, workspace.version())
+    assert filled[1] != empty[1]

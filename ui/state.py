@@ -120,30 +120,31 @@ def user_workspace_path() -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def sample_workspace() -> Any:
-    """The bundled sample workspace, built once per process from `sample_data/`."""
+def sample_workspace() -> tuple[Any, str]:
+    """The bundled sample workspace and its version, built once per process from
+    `sample_data/` (nothing imports into it, so its version never changes)."""
     from analytics.sample import sample_workspace as build
 
-    return build()
+    sample = build()
+    return sample, str(sample.version())
 
 
 def choose_workspace() -> WorkspaceChoice:
     """Decide which workspace is on screen in this run (the user's, or the sample)."""
     user_path = user_workspace_path()
-    own = open_workspace(user_path)
-    user_empty = bool(own.is_empty())
+    user_empty, user_version = open_workspace(user_path).status()
     if user_empty and not st.session_state.get(HIDE_SAMPLE_KEY, False):
-        sample = sample_workspace()
+        sample, version = sample_workspace()
         return WorkspaceChoice(
             path=str(sample.path),
-            version=str(sample.version()),
+            version=version,
             is_sample=True,
             user_path=user_path,
             user_empty=True,
         )
     return WorkspaceChoice(
         path=user_path,
-        version=str(own.version()),
+        version=user_version,
         is_sample=False,
         user_path=user_path,
         user_empty=user_empty,
