@@ -1,0 +1,386 @@
+"""Import and metric benchmarks (issue 6): each case in fresh subprocesses, median vs baseline.
+
+Generates seeded data into benchmarks/data/ (gitignored) once, then runs every measurement in
+a fresh `python benchmarks/run.py --child ...` process, so caches, imports and allocator state
+never carry over; each child reports its seconds and its own peak RSS (ru_maxrss).
+
+Cases:
+  csv     1M-row Taobao-style orders CSV (UTF-8): `import_file` into a fresh workspace vs DuckDB
+          in-memory `CREATE TABLE t AS SELECT * FROM read_csv(...)`; peak RSS vs the same
+          CREATE TABLE in a file database.
+  gbk     the same rows in GBK: `import_file` GBK vs `import_file` UTF-8.
+  xlsx    500k-row XLSX: `prepare_import` vs pandas read_excel(calamine); openpyxl once.
+  metrics warm metric queries on the case-1 workspace vs plain pandas on an in-memory frame.
+
+    .venv/bin/python benchmarks/run.py                       # all cases, 3 runs each
+    .venv/bin/python benchmarks/run.py --cases csv gbk --rows 1000000 --repeats 3
+    .venv/bin/python benchmarks/run.py --cases xlsx --xlsx-rows 500000
+
+Prints a table: case, median s, baseline median s, ratio, peak RSS MB (ours / baseline).
+Numbers are printed, not asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DATA = ROOT / "benchmarks" / "data"
+HEADER = [
+    "订单编号",
+    "买家会员名",
+    "订单创建时间",
+    "订单付款时间",
+    "订单状态",
+    "买家实际支付金额",
+    "购买数量",
+    "商品ID",
+    "宝贝标题",
+    "流量来源",
+]
+CHANNELS = np.array(["手淘搜索", "手淘推荐", "直通车", "直播", "站外", "淘内免费其他"])
+STATUSES = np.array(["交易成功", "交易成功", "交易成功", "等待买家付款", "交易关闭", "卖家已发货"])
+PRODUCTS = np.array([f"夏季新款纯棉短袖T恤 男女同款 宽松 款{i:03d}" for i in range(400)])
+
+
+def orders_frame(rows: int, seed: int = 20261123) -> pd.DataFrame:
+    """A seeded Taobao-style orders export with the Chinese headers above."""
+    rng = np.random.default_rng(seed)
+    order_id = 100_000_000_000_000_000 + rng.choice(10**17, rows, replace=False)
+    customers = rng.integers(0, rows // 3, rows)
+    start = np.datetime64("2025-11-01T00:00:00")
+    created = start + rng.integers(0, 365 * 86400, rows).astype("timedelta64[s]")
+    status = STATUSES[rng.integers(0, len(STATUSES), rows)]
+    paid = created + rng.integers(5, 3600, rows).astype("timedelta64[s]")
+    paid_text = pd.Series(pd.to_datetime(paid).strftime("%Y-%m-%d %H:%M:%S"))
+    paid_text[status == "等待买家付款"] = ""
+    product = rng.integers(0, len(PRODUCTS), rows)
+    return pd.DataFrame(
+        {
+            "订单编号": order_id.astype(str),
+            "买家会员名": pd.Series(customers).map(lambda c: f"tb{c:08d}"),
+            "订单创建时间": pd.to_datetime(created).strftime("%Y-%m-%d %H:%M:%S"),
+            "订单付款时间": paid_text,
+            "订单状态": status,
+            "买家实际支付金额": (rng.gamma(2.0, 60.0, rows).round(2)),
+            "购买数量": rng.integers(1, 4, rows),
+            "商品ID": (600_000_000_000 + product).astype(str),
+            "宝贝标题": PRODUCTS[product],
+            "流量来源": CHANNELS[rng.integers(0, len(CHANNELS), rows)],
+        },
+        columns=HEADER,
+    )
+
+
+def csv_path(rows: int, encoding: str) -> Path:
+    path = DATA / f"orders_{rows}_{encoding}.csv"
+    if not path.exists():
+        DATA.mkdir(parents=True, exist_ok=True)
+        frame = orders_frame(rows)
+        tmp = path.with_suffix(".tmp")
+        frame.to_csv(tmp, index=False, encoding=encoding)
+        tmp.rename(path)
+    return path
+
+
+def xlsx_path(rows: int) -> Path:
+    """Written once with openpyxl write_only (slow: minutes for 500k rows) and cached."""
+    path = DATA / f"orders_{rows}.xlsx"
+    if not path.exists():
+        from openpyxl import Workbook
+
+        DATA.mkdir(parents=True, exist_ok=True)
+        frame = orders_frame(rows)
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("订单")
+        ws.append(HEADER)
+        for row in frame.itertuples(index=False):
+            ws.append(list(row))
+        tmp = path.with_suffix(".tmp.xlsx")
+        wb.save(tmp)
+        tmp.rename(path)
+    return path
+
+
+# -- child measurements (one per fresh process) ---------------------------------------------
+
+
+def _import(path: Path, ws_dir: Path) -> None:
+    from analytics.importer import import_file
+    from analytics.workspace import Workspace
+
+    data = path.read_bytes()
+    import_file(Workspace(ws_dir), path.name, data)
+
+
+def child(what: str, path: str, extra: str) -> dict:
+    """Run one measurement in this process; return seconds (of the measured part) and RSS."""
+    import duckdb  # imported before the clock, like the app has it imported
+
+    import analytics.importer
+    import analytics.ingest.prepare  # noqa: F401
+
+    p = Path(path)
+    t0 = time.perf_counter()
+    if what == "import":
+        _import(p, Path(extra))
+    elif what == "duckdb_mem":
+        con = duckdb.connect()
+        con.execute(f"create table t as select * from read_csv('{p}')")
+    elif what == "duckdb_file":
+        con = duckdb.connect(extra)
+        con.execute(f"create table t as select * from read_csv('{p}')")
+        con.close()
+    elif what == "prepare":
+        from analytics.ingest.prepare import prepare_import
+
+        prepare_import(p.name, p.read_bytes())
+    elif what == "calamine":
+        pd.read_excel(p, engine="calamine")
+    elif what == "openpyxl":
+        pd.read_excel(p, engine="openpyxl")
+    else:
+        raise SystemExit(f"unknown child {what}")
+    seconds = time.perf_counter() - t0
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": seconds, "rss_mb": rss_mb}
+
+
+def spawn(what: str, path: Path, extra: str = "") -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", what, str(path), extra],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def runs(what: str, path: Path, repeats: int, fresh_ws: bool = False) -> dict:
+    """`repeats` fresh processes; median seconds and max peak RSS."""
+    times, rss = [], []
+    for _ in range(repeats):
+        tmp = Path(tempfile.mkdtemp(prefix="shoplens-bench-", dir=DATA))
+        try:
+            extra = str(tmp / "ws") if fresh_ws else str(tmp / "t.duckdb")
+            r = spawn(what, path, extra)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        times.append(r["seconds"])
+        rss.append(r["rss_mb"])
+        print(f"  {what} {path.name}: {r['seconds']:.2f} s, {r['rss_mb']:.0f} MB", flush=True)
+    return {"median": statistics.median(times), "runs": times, "rss_mb": max(rss)}
+
+
+# -- metrics (warm, one process) ------------------------------------------------------------
+
+
+def metrics_case(rows: int) -> list[dict]:
+    """Build the case-1 workspace (cached), then time each metric warm vs plain pandas."""
+    from analytics.metrics import kpis, repeat
+    from analytics.metrics.period import Period, Scope
+    from analytics.workspace import Workspace
+
+    path = csv_path(rows, "utf-8")
+    ws_dir = DATA / f"ws_orders_{rows}"
+    if not (ws_dir / "shoplens.duckdb").exists() and not any(ws_dir.glob("*.duckdb")):
+        shutil.rmtree(ws_dir, ignore_errors=True)
+        _import(path, ws_dir)
+    ws = Workspace(ws_dir)
+    period = Period(date(2026, 8, 1), date(2026, 10, 31))
+    scope = Scope()
+    with ws.connect() as con:
+        frame = con.execute("select * from orders").df()
+    frame["paid_day"] = frame["paid_at"].dt.normalize()
+    start, end = pd.Timestamp(period.start), pd.Timestamp(period.end) + pd.Timedelta(days=1)
+
+    def in_period(f: pd.DataFrame) -> pd.DataFrame:
+        return f[f["is_paid"] & (f["paid_at"] >= start) & (f["paid_at"] < end)]
+
+    def pd_order_summary() -> object:
+        f = frame[(frame["created_at"] >= start) & (frame["created_at"] < end)]
+        paid = f[f["is_paid"]]
+        gmv = paid["pay_amount"].astype(float).sum()
+        return (len(f), len(paid), paid["customer_id"].nunique(), gmv, gmv / max(len(paid), 1))
+
+    def pd_repeat_summary() -> object:
+        p = in_period(frame)
+        n = p.groupby("customer_id").size()
+        before = frame[frame["is_paid"] & (frame["paid_at"] < start)]["customer_id"].unique()
+        returning = p["customer_id"].isin(before)
+        firsts = p.sort_values("paid_at").groupby("customer_id")["paid_at"].nth([0, 1])
+        return (len(n), (n >= 2).sum(), returning.sum(), len(firsts))
+
+    def pd_cohort() -> object:
+        paid = frame[frame["is_paid"]]
+        first = paid.groupby("customer_id")["paid_at"].transform("min").dt.to_period("M")
+        month = paid["paid_at"].dt.to_period("M")
+        since = (month - first).map(lambda d: d.n)
+        t = pd.DataFrame({"cohort": first, "since": since, "c": paid["customer_id"]})
+        return t.groupby(["cohort", "since"])["c"].nunique()
+
+    def pd_rfm() -> object:
+        p = in_period(frame)
+        g = p.groupby("customer_id").agg(
+            last=("paid_at", "max"), f=("order_id", "size"), m=("pay_amount", "sum")
+        )
+        g["r"] = (end - g["last"]).dt.days
+        for col in ("r", "f", "m"):
+            g[col + "_score"] = 1 + (g[col].rank(method="min", pct=True) * 5).clip(0, 4.99)
+        return g.sort_values("m", ascending=False)
+
+    def pd_kpis() -> object:
+        p = in_period(frame)
+        gmv = p["pay_amount"].astype(float).sum()
+        return (gmv, p["customer_id"].nunique(), len(p), gmv / max(len(p), 1))
+
+    cases = [
+        ("repeat_summary", lambda c: repeat.repeat_summary(c, period, scope), pd_repeat_summary),
+        ("cohort_table", lambda c: repeat.cohort_table(c, period, scope), pd_cohort),
+        ("rfm_table", lambda c: repeat.rfm_table(c, period, scope), pd_rfm),
+        ("order_summary", lambda c: repeat.order_summary(c, period, scope), pd_order_summary),
+        ("kpis", lambda c: kpis.kpis(c, period, scope), pd_kpis),
+    ]
+    results = []
+    with ws.connect() as con:
+        for name, ours, plain in cases:
+            ours(con)
+            plain()
+            t_ours, t_plain = [], []
+            for _ in range(5):
+                t0 = time.perf_counter()
+                ours(con)
+                t_ours.append(time.perf_counter() - t0)
+                t0 = time.perf_counter()
+                plain()
+                t_plain.append(time.perf_counter() - t0)
+            results.append(
+                {
+                    "case": f"metric {name} (warm)",
+                    "median": statistics.median(t_ours),
+                    "base": statistics.median(t_plain),
+                    "baseline": "pandas in memory",
+                }
+            )
+            print(
+                f"  {name}: {results[-1]['median'] * 1000:.0f} ms vs "
+                f"{results[-1]['base'] * 1000:.0f} ms",
+                flush=True,
+            )
+    return results
+
+
+# -- main -----------------------------------------------------------------------------------
+
+
+def row(case: str, ours: dict, base: dict, baseline: str, rss_base: dict | None = None) -> dict:
+    return {
+        "case": case,
+        "median": ours["median"],
+        "base": base["median"],
+        "baseline": baseline,
+        "rss": ours.get("rss_mb"),
+        "rss_base": (rss_base or base).get("rss_mb"),
+    }
+
+
+def print_table(table: list[dict]) -> None:
+    print()
+    print(
+        f"| {'case':38} | {'median s':>9} | {'baseline':24} | {'base s':>8} | {'ratio':>6} "
+        f"| {'peak RSS MB (ours/base)':>23} |"
+    )
+    print(f"|{'-' * 40}|{'-' * 11}|{'-' * 26}|{'-' * 10}|{'-' * 8}|{'-' * 25}|")
+    for r in table:
+        rss = ""
+        if r.get("rss"):
+            rss = f"{r['rss']:.0f} / {r['rss_base']:.0f} ({r['rss'] / r['rss_base']:.2f}×)"
+        print(
+            f"| {r['case']:38} | {r['median']:9.3f} | {r['baseline']:24} | {r['base']:8.3f} "
+            f"| {r['median'] / r['base']:5.2f}× | {rss:>23} |"
+        )
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        print(json.dumps(child(*sys.argv[2:5])))
+        return
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--cases", nargs="+", default=["csv", "gbk", "xlsx", "metrics"])
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--xlsx-rows", type=int, default=500_000)
+    ap.add_argument(
+        "--openpyxl-rows",
+        type=int,
+        default=100_000,
+        help="openpyxl read runs once on an XLSX of this many rows",
+    )
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args()
+    DATA.mkdir(parents=True, exist_ok=True)
+    table: list[dict] = []
+    utf8 = None
+    if "csv" in args.cases or "gbk" in args.cases:
+        path = csv_path(args.rows, "utf-8")
+        print(f"{path.name}: {path.stat().st_size / 1e6:.0f} MB", flush=True)
+        utf8 = runs("import", path, args.repeats, fresh_ws=True)
+    if "csv" in args.cases:
+        mem = runs("duckdb_mem", path, args.repeats)
+        dfile = runs("duckdb_file", path, args.repeats)
+        table.append(
+            row(
+                f"import_file CSV {args.rows:,} UTF-8", utf8, mem, "duckdb read_csv (memory)", dfile
+            )
+        )
+        table[-1]["note"] = "RSS vs duckdb file-DB ingest"
+    if "gbk" in args.cases:
+        gpath = csv_path(args.rows, "gbk")
+        gbk = runs("import", gpath, args.repeats, fresh_ws=True)
+        table.append(row(f"import_file CSV {args.rows:,} GBK", gbk, utf8, "import_file UTF-8"))
+    if "xlsx" in args.cases:
+        xpath = xlsx_path(args.xlsx_rows)
+        print(f"{xpath.name}: {xpath.stat().st_size / 1e6:.0f} MB", flush=True)
+        ours = runs("prepare", xpath, args.repeats)
+        cal = runs("calamine", xpath, args.repeats)
+        table.append(row(f"prepare_import XLSX {args.xlsx_rows:,}", ours, cal, "pandas calamine"))
+        opath = xlsx_path(args.openpyxl_rows)
+        small = runs("prepare", opath, 1)
+        opx = runs("openpyxl", opath, 1)
+        table.append(
+            row(
+                f"prepare_import XLSX {args.openpyxl_rows:,}", small, opx, "pandas openpyxl (1 run)"
+            )
+        )
+    if "metrics" in args.cases:
+        table.extend(metrics_case(args.rows))
+    print_table(table)
+    with open(DATA / "last_run.json", "w") as fh:
+        json.dump(
+            {
+                "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                "cpus": os.cpu_count(),
+                "table": table,
+            },
+            fh,
+            indent=1,
+        )
+
+
+if __name__ == "__main__":
+    main()
