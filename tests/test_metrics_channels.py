@@ -63,3 +63,22 @@ def test_empty_period_gives_an_empty_frame_with_the_contract_columns() -> None:
     assert got.empty and "flag" in got.columns and "ci_low" in got.columns
     trend = channel_trend(make_connection(), WEEK, Scope(), "week")
     assert list(trend.columns[:5]) == ["bucket", "channel", "visitors", "pay_conversion", "gmv"]
+    assert "immature" in trend.columns
+
+
+def test_trend_marks_the_newest_three_days_of_traffic_as_not_final() -> None:
+    """Traffic up to Fri 2024-01-12: the 10th, 11th and 12th are immature; by week, the one
+    week holding them is."""
+    days = [date(2024, 1, d) for d in range(8, 13)]
+    rows = [{"date": d.isoformat(), "channel": "直播", "visitors": 100} for d in days]
+    con = make_connection({"traffic": rows})
+    daily = channel_trend(con, WEEK, Scope(), "day")
+    assert dict(zip(daily["bucket"], daily["immature"], strict=True)) == {
+        date(2024, 1, 8): False,
+        date(2024, 1, 9): False,
+        date(2024, 1, 10): True,
+        date(2024, 1, 11): True,
+        date(2024, 1, 12): True,
+    }
+    weekly = channel_trend(con, WEEK, Scope(), "week")
+    assert list(weekly["immature"]) == [True]

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import queries
+from analytics.metrics import funnel
 from analytics.metrics.period import Period, Scope
 from analytics.metrics.stats import two_proportion_test, wilson_interval
 
@@ -139,8 +140,9 @@ def channel_trend(
     scope: Scope,
     grain: Literal["day", "week"] = "day",
 ) -> pd.DataFrame:
-    """Per bucket and channel: DataFrame[bucket, channel, visitors, pay_conversion, gmv]
-    (also paying_buyers). Weeks start on Monday and are cut at the period start.
+    """Per bucket and channel: DataFrame[bucket, channel, visitors, pay_conversion, gmv,
+    paying_buyers, immature]. Weeks start on Monday and are cut at the period start;
+    `immature` marks buckets holding one of the newest, not yet final days of traffic data.
 
     Example: 手淘搜索 with 100 visitors / 5 buyers on Monday and 300 / 6 on Tuesday gives, by
     week, one row with 400 visitors and pay_conversion 11 / 400 = 0.0275.
@@ -152,4 +154,7 @@ def channel_trend(
         frame["bucket"] = pd.to_datetime(frame["bucket"]).dt.date
     frame["pay_conversion"] = frame["pay_conversion"].astype(float)
     frame["gmv"] = frame["gmv"].astype(float)
-    return frame[["bucket", "channel", "visitors", "pay_conversion", "gmv", "paying_buyers"]]
+    unripe = funnel.immature_days(con, period, scope, "traffic")
+    frame["immature"] = funnel.immature_buckets(frame["bucket"], unripe, grain, period)
+    columns = ["bucket", "channel", "visitors", "pay_conversion", "gmv", "paying_buyers"]
+    return frame[[*columns, "immature"]]

@@ -361,12 +361,22 @@ def stage_trend(
         frame = frame[frame["channel"] == current_channel(channel)]
     out = _long(frame.drop(columns=["channel"]), ["bucket"])
     unripe = immature_days(con, period, scope, chosen, window_days)
-    first_unripe = min(unripe) if unripe else None
+    out["immature"] = immature_buckets(out["bucket"], unripe, grain, period)
+    return out
+
+
+def immature_buckets(
+    buckets: pd.Series, unripe: tuple[date, ...], grain: str, period: Period
+) -> list[bool]:
+    """Whether each day or week bucket holds one of the `unripe` days (see `immature_days`).
+
+    Example: unripe 2026-11-20..22, weekly buckets 2026-11-09 and 2026-11-16 → [False, True].
+    """
+    if not unripe:
+        return [False] * len(buckets)
+    first_unripe = min(unripe)
 
     def bucket_end(bucket: date) -> date:
         return bucket if grain == "day" else min(bucket + timedelta(days=6), period.end)
 
-    out["immature"] = [
-        first_unripe is not None and bucket_end(b) >= first_unripe for b in out["bucket"]
-    ]
-    return out
+    return [bucket_end(b) >= first_unripe for b in buckets]
