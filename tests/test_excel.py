@@ -57,7 +57,7 @@ def test_sycm_workbook_title_rows_ids_and_cell_text():
     assert table.encoding is None
     assert table.header == ["订单编号", "下单时间", "访客数", "支付金额"]
     assert table.header_line == 4
-    assert table.line_numbers == [5, 6, 7]
+    assert list(table.line_numbers) == [5, 6, 7]
     assert table.rows == [
         ["371234567890123456", "2024-01-05 13:01:02", "12345", "0.1"],
         ["000123", "2024-01-06", "12345", "1234.5"],

@@ -20,7 +20,7 @@ from analytics.schema import TABLES
 def raw(header: list[str], rows: list[list[str | None]], first_line: int = 2) -> RawTable:
     """A RawTable whose data starts on `first_line` (title rows above shift it down)."""
     lines = list(range(first_line, first_line + len(rows)))
-    return RawTable("t.csv", header, rows, lines, header_line=first_line - 1)
+    return RawTable.from_rows("t.csv", header, rows, lines, header_line=first_line - 1)
 
 
 def run(header: list[str], rows: list[list[str | None]], first_line: int = 2, **kw):

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from analytics.errors import InputRejected
-from analytics.ingest import limits
+from analytics.ingest import limits, text_table
 from analytics.ingest.text_table import choose_delimiter, find_header_row, read_text_table
 
 KNOWN = {"统计日期", "流量来源", "访客数", "支付买家数", "支付金额", "日期", "Date", "Sessions"}
@@ -37,7 +42,7 @@ def test_plain_table_keeps_physical_lines_and_empty_cells_as_none():
         ["2024-01-01", "手淘搜索", "1000", "3560.00"],
         ["2024-01-01", "直通车", None, None],
     ]
-    assert table.line_numbers == [2, 3]
+    assert list(table.line_numbers) == [2, 3]
     assert table.header_line == 1
     assert table.notices == []
 
@@ -53,7 +58,7 @@ def test_sycm_title_rows_above_the_header():
     )
     table = read(text)
     assert table.header_line == 4
-    assert table.line_numbers == [5, 6]
+    assert list(table.line_numbers) == [5, 6]
     assert table.rows[1][2] == "12a"  # a later bad_number names line 6, titles counted
     [notice] = table.notices
     assert (notice.code, notice.params["count"], notice.params["line"]) == (
@@ -72,7 +77,7 @@ def test_quoted_newline_shifts_the_lines_after_it():
     )
     table = read(text)
     assert table.rows[1][1] == "直通车\n（旧名）"
-    assert table.line_numbers == [2, 3, 5]
+    assert list(table.line_numbers) == [2, 3, 5]
 
 
 def test_ragged_row_after_a_quoted_newline_names_the_physical_line():
@@ -135,7 +140,7 @@ def test_headerless_file_with_given_columns():
     )
     assert table.header == ["date", "channel", "visitors", "pay_amount"]
     assert table.header_line == 0
-    assert table.line_numbers == [1, 2]
+    assert list(table.line_numbers) == [1, 2]
     problem = rejected(
         "2024-01-01,搜索,1\r\n", columns=("date", "channel", "visitors", "pay_amount")
     )
@@ -185,7 +190,7 @@ def test_mixed_line_endings_and_blank_lines_inside():
     text = f"{HEADER}\r\n2024-01-01,搜索,1,2\n\r\n2024-01-02,搜索,3,4\r2024-01-03,搜索,5,6\r\n"
     table = read(text)
     assert [r[0] for r in table.rows] == ["2024-01-01", "2024-01-02", "2024-01-03"]
-    assert table.line_numbers == [2, 4, 5]
+    assert list(table.line_numbers) == [2, 4, 5]
 
 
 @pytest.mark.parametrize("delimiter", [",", "\t", ";", "|"])
@@ -208,7 +213,7 @@ def test_forced_tab_delimiter_for_tsv():
 def test_excel_sep_hint_line():
     table = read("sep=;\n统计日期;访客数\n2024-01-01;1,5\n")
     assert table.header == ["统计日期", "访客数"]
-    assert table.line_numbers == [3]
+    assert list(table.line_numbers) == [3]
 
 
 def test_find_header_row_prefers_a_sure_row_then_a_likely_one():
@@ -247,3 +252,58 @@ def test_line_too_long(monkeypatch):
     monkeypatch.setattr(limits, "MAX_LINE_CHARS", 20)
     problem = rejected(f"{HEADER}\n" + "a" * 21 + "\n")
     assert (problem.code, problem.row) == ("line_too_long", 2)
+
+
+# --- the Arrow reader of unquoted text reads exactly what csv.reader reads -------------------
+
+_CELL = st.sampled_from(
+    ["", " ", "2024-01-01", "手淘搜索", "1,234", "12a", "数据来源：生意参谋", "-"]
+)
+_LINE = st.one_of(
+    st.lists(_CELL, min_size=4, max_size=4),  # a row of the header's width
+    st.lists(_CELL, min_size=0, max_size=6),  # blank, short, ragged or notes-like
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.lists(_CELL, min_size=4, max_size=4), min_size=0, max_size=6),
+    st.lists(_LINE, min_size=0, max_size=8),
+    st.sampled_from([",", "\t", ";"]),
+    st.sampled_from(["\n", "\r\n"]),
+    st.booleans(),
+)
+def test_arrow_reader_matches_csv_reader(head, body, delimiter, newline, titled):
+    """Random unquoted tables (blank and delimiter-only lines, ragged rows, notes, title rows,
+    CRLF): the fast path gives the same table, or the same problem, as csv.reader."""
+    lines = (["【生意参谋平台】流量"] if titled else []) + [
+        delimiter.join(HEADER.split(",")),
+        *(delimiter.join(r) for r in head + body),
+    ]
+    text = newline.join(lines) + newline
+    assume(not any(delimiter in cell for row in head + body for cell in row))
+    fast = _outcome(lambda: read(text, delimiter=delimiter))
+    slow = _outcome(lambda: _slow_read(text, delimiter))
+    assert fast == slow
+
+
+def _slow_read(text: str, delimiter: str):
+    rows, lines, measure = text_table._split(text, "流量.csv", delimiter, set(), 0)
+    if '"' not in text:  # _split takes str.split for unquoted text: force csv.reader instead
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+        rows, lines, number = [], [], 0
+        for row in reader:
+            start, number = number + 1, reader.line_num
+            if any(row):
+                rows.append(row)
+                lines.append(start)
+    shape = text_table._Shape("流量.csv", score, None, None)
+    return text_table._read_rows(rows, lines, measure, shape)
+
+
+def _outcome(read_it):
+    try:
+        table = read_it()
+    except InputRejected as exc:
+        return [p.as_dict() if hasattr(p, "as_dict") else vars(p) for p in exc.problems]
+    return (table.header, table.rows, list(table.line_numbers), table.header_line, table.notices)

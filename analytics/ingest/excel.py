@@ -41,6 +41,7 @@ from analytics.ingest.text_table import (
     drop_notes,
     find_header_row,
     name_header,
+    unnamed_notices,
 )
 
 # What reading a damaged or encrypted member can raise: all mean "not a workbook we can read".
@@ -105,7 +106,7 @@ def read_workbook(data: bytes, file: str, header_score: HeaderScore, kind: str) 
             if name in sheet_parts:
                 _check_formulas(data, sheet_parts[name], file, table)
             tables.append(table)
-    with_rows = [t for t in tables if t.rows]
+    with_rows = [t for t in tables if t.row_count]
     if with_rows:
         return with_rows
     if not tables:  # every sheet is blank: there is not even a header to speak of
@@ -268,22 +269,16 @@ def _table(
     if start:
         notices.append(Notice("title_rows_skipped", {"count": start, "line": lines[start]}))
     data, data_lines = rows[start + 1 :], lines[start + 1 :]
-    header, header_notices = name_header(file, rows[start], data, lines[start], header_score, sheet)
-    notices += header_notices
+    header = name_header(file, rows[start], lines[start], header_score, sheet)
     data, data_lines, dropped = drop_notes(data, data_lines, len(header))
-    if dropped:
-        notices.append(Notice("notes_rows_dropped", dropped))
     limits.check_rows(file, len(data), sheet)
-    return RawTable(
-        file=file,
-        header=header,
-        rows=data,
-        line_numbers=data_lines,
-        header_line=lines[start],
-        encoding=None,
-        sheet=sheet,
-        notices=notices,
+    table = RawTable.from_rows(
+        file, header, data, data_lines, lines[start], encoding=None, sheet=sheet
     )
+    table.notices = notices + unnamed_notices(rows[start], table.columns, lines[start])
+    if dropped:
+        table.notices.append(Notice("notes_rows_dropped", dropped))
+    return table
 
 
 def cell_text(value: object) -> str | None:

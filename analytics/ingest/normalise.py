@@ -226,7 +226,7 @@ class _Table:
         self.platform = recognition.platform
         self.source = {f: src for src, f in recognition.mapping.items()}  # field → header
         self.position = {f: raw.header.index(src) for f, src in self.source.items()}
-        self.text = _text_columns(raw.rows, self.position)
+        self.text = _text_columns(raw.columns, self.position)
         self.lines = np.asarray(raw.line_numbers, dtype=np.int64)
         self.problems: list[tuple[int, int, InputProblem]] = []
         self.notices: list[Notice] = []
@@ -242,7 +242,8 @@ class _Table:
         column = self.source.get(field)
         cells = self.text[field] if show_found and field in self.text else None
         for i in rows[: MAX_PROBLEMS - len(self.problems)]:
-            found = None if cells is None else shown_value(cells.iat[i])
+            cell = None if cells is None else cells.iat[i]
+            found = None if cells is None else shown_value(None if pd.isna(cell) else cell)
             self.problems.append(
                 (
                     int(self.lines[i]),
@@ -326,18 +327,20 @@ def normalise(
 # --- reading the cells ------------------------------------------------------------------------
 
 
-def _text_columns(rows: list[list[str | None]], position: dict[str, int]) -> pd.DataFrame:
-    """The mapped columns as object Series of str | None, one list pass per column."""
-    width = max(position.values(), default=-1) + 1
-    if rows and min(map(len, rows)) < width:
-        rows = [row + [None] * (width - len(row)) for row in rows]
-    return pd.DataFrame(
-        {f: pd.Series([row[i] for row in rows], dtype=object) for f, i in position.items()}
-    )
+def _text_columns(columns: list[pa.Array], position: dict[str, int]) -> pd.DataFrame:
+    """The mapped columns as Arrow-backed string Series (no Python string per cell)."""
+    return pd.DataFrame({f: _series(columns[i]) for f, i in position.items()})
+
+
+def _series(column: pa.Array, index: pd.Index | None = None) -> pd.Series:
+    """An Arrow string array as a Series without copying; missing cells read as pd.NA."""
+    return pd.Series(pd.arrays.ArrowExtensionArray(column), index=index)
 
 
 def _arrow(cells: pd.Series) -> pa.Array:
-    return pa.array(cells.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    """The cells as one Arrow string array: zero-copy for Arrow-backed Series."""
+    array = pa.array(cells, type=pa.string(), from_pandas=True)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def _clean_text(cells: pd.Series, ids: bool = False) -> pd.Series:
@@ -357,14 +360,14 @@ def _clean_text(cells: pd.Series, ids: bool = False) -> pd.Series:
         text = pc.replace_substring_regex(text, _FLOAT_ID, r"\1")
     else:
         text = pc.replace_substring_regex(text, GUARDED_PATTERN, r"\1", max_replacements=1)
-    return pd.Series(text.to_numpy(zero_copy_only=False), index=cells.index, dtype=object)
+    return _series(text, cells.index)
 
 
 def _label_names(cells: pd.Series) -> pd.Series:
     """Cells compared with totals labels: lower-case, no spaces: "合 计" → 合计, "Total" → total."""
     text = pc.utf8_lower(_arrow(cells))
     text = pc.replace_substring_regex(text, _LABEL_NOISE, "")
-    return pd.Series(text.to_numpy(zero_copy_only=False), dtype=object)
+    return _series(text)
 
 
 def _parse_all(table: _Table) -> dict[str, pd.Series]:
@@ -377,10 +380,11 @@ def _parse_all(table: _Table) -> dict[str, pd.Series]:
         if type_ in (TEXT, ID):
             clean = _clean_text(cells, ids=type_ == ID)
             if type_ == ID:
-                lost = clean.str.fullmatch(_SCIENTIFIC_ID).fillna(False).to_numpy(dtype=bool)
+                lost = pc.match_substring_regex(_arrow(clean), f"^(?:{_SCIENTIFIC_ID.pattern})$")
+                lost = pc.fill_null(lost, False).to_numpy(zero_copy_only=False)
                 if lost.any():  # Excel rounded a long id: the real one cannot be recovered
                     table.problem(np.flatnonzero(lost), field, "bad_id", expected="id")
-            parsed[field] = clean.astype(object).where(clean.notna(), None)
+            parsed[field] = clean
             missing[field] = int(clean.isna().sum())
             continue
         if field == "ts":
@@ -474,7 +478,7 @@ def _totals_rows(table: _Table) -> np.ndarray:
     labels = [f for f in _LABEL_FIELDS[table.kind] if f in table.text]
     columns = [table.text[f] for f in labels]
     if 0 not in [table.position[f] for f in labels]:
-        columns.append(pd.Series([row[0] if row else None for row in table.raw.rows], dtype=object))
+        columns.append(_series(table.raw.columns[0]))
     for cells in columns:
         mask |= _label_names(cells).isin(TOTAL_LABELS).to_numpy()
     if "channel" in table.text:

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, NamedTuple
 
+import pyarrow as pa
+
 from analytics.errors import InputProblem, InputRejected, UnrecognisedColumns, UsageError
 from analytics.ingest import read
 from analytics.ingest.model import ImportOptions, Notice, PreparedImport, RawTable, Recognition
@@ -84,7 +86,7 @@ def prepare_import(
             f"{c.table.sheet} ({c.recognition.kind})" for c in complete if c is not chosen
         )
         notices.append(Notice("other_sheets", {"sheet": table.sheet or "", "others": others}))
-    if not table.rows:
+    if not table.row_count:
         raise InputRejected([InputProblem(file, code="no_rows", sheet=table.sheet)])
     result = normalise(table, recognition, options)
     return PreparedImport(
@@ -141,7 +143,7 @@ def _recognise(
     dated = replace(
         table,
         header=[*table.header, FILE_DATE_COLUMN],
-        rows=[[*row, period[1]] for row in table.rows],
+        columns=[*table.columns, pa.array([period[1]] * table.row_count, type=pa.string())],
         notices=[*table.notices, Notice("date_from_file_name", {"date": period[1]})],
     )
     again = recognise(

@@ -21,6 +21,11 @@ import io
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from analytics.errors import shown_value
 from analytics.ingest import limits
@@ -39,6 +44,12 @@ HEADER_LIKELY = 0.3
 DELIMITERS = (",", "\t", ";", "|")
 _SNIFF_CHARS = 64 * 1024
 _HEADER_STRIP = " \t\r\n\u00a0\u3000\u200b\ufeff"
+# Any character that is not blank: a file with none is empty.
+_NOT_BLANK = re.compile(r"[^ \t\r\n\u00a0\u3000\u200b\ufeff]")
+# The last rows split in Python to find notes lines; Arrow reads the data rows above them.
+_TAIL_ROWS = 50
+# Arrow's block: a line longer than a block falls back to csv.reader.
+_ARROW_BLOCK = 16 * 1024 * 1024
 
 # Excel's dialect hint on the first line: "sep=;" → fields are separated by ";".
 _SEP_HINT = re.compile(r"sep=(.)(?:\r\n|\n|\r|$)")
@@ -71,15 +82,14 @@ def find_header_row(rows: Sequence[Sequence[str | None]], header_score: HeaderSc
 def name_header(
     file: str,
     cells: Sequence[str | None],
-    rows: Sequence[Sequence[str | None]],
     header_line: int,
     header_score: HeaderScore,
     sheet: str | None = None,
-) -> tuple[list[str], list[Notice]]:
+) -> list[str]:
     """Clean header names: stripped (BOM, NBSP, ideographic space), empty ones `column_<n>`.
 
     A column without a name is kept under `column_<n>` (1-based) so the rows keep their shape;
-    recognise ignores it, and when it holds data a notice tells the user it was ignored.
+    recognise ignores it, and when it holds data `unnamed_notices` tells the user so.
 
     Raises:
         InputRejected: "duplicate_column" when two columns have the same name (which one is
@@ -88,14 +98,7 @@ def name_header(
             and "too_many_columns" over `limits.MAX_COLUMNS`.
     """
     limits.check_columns(file, len(cells), header_line, sheet)
-    header = [(cell or "").strip(_HEADER_STRIP) for cell in cells]
-    notices = []
-    for index, name in enumerate(header):
-        if name:
-            continue
-        header[index] = f"column_{index + 1}"
-        if any(index < len(row) and row[index] not in (None, "") for row in rows):
-            notices.append(Notice("unnamed_column", {"column": header[index], "line": header_line}))
+    header = [(c or "").strip(_HEADER_STRIP) or f"column_{i + 1}" for i, c in enumerate(cells)]
     seen: set[str] = set()
     for name in header if header_score(header) > 0 else ():
         if name in seen:
@@ -109,7 +112,20 @@ def name_header(
                 expected="read_unique_header",
             )
         seen.add(name)
-    return header, notices
+    return header
+
+
+def unnamed_notices(
+    cells: Sequence[str | None], columns: Sequence[pa.Array], header_line: int
+) -> list[Notice]:
+    """One notice per column without a name in the header that holds data (it is ignored)."""
+    return [
+        Notice("unnamed_column", {"column": f"column_{index + 1}", "line": header_line})
+        for index, cell in enumerate(cells)
+        if not (cell or "").strip(_HEADER_STRIP)
+        and index < len(columns)
+        and columns[index].null_count < len(columns[index])
+    ]
 
 
 def read_text_table(
@@ -121,6 +137,10 @@ def read_text_table(
     encoding: str | None = None,
 ) -> RawTable:
     """Split decoded text into a RawTable.
+
+    Text without quotes is split by Arrow's CSV reader (`_read_unquoted`), anything it cannot
+    take as plainly as `csv.reader` would falls back to `csv.reader`, so both give the same
+    table and the same problems.
 
     Args:
         text: the decoded file (see decode.decode_upload).
@@ -134,56 +154,231 @@ def read_text_table(
         InputRejected: empty_file, line_too_long, cell_too_long, too_many_columns,
             too_many_rows, unterminated_quote, bad_quote, ragged_row, duplicate_column, no_rows.
     """
-    if not text.strip(_HEADER_STRIP):
+    if not _NOT_BLANK.search(text):
         raise reject(file, "empty_file", expected="read_table")
-    long_lines = _check_line_lengths(text, file)
+    plain = '"' not in text and text.count("\r") == text.count("\r\n")
+    lines = _Lines(text) if plain else None
+    long_lines = set()
+    if lines is None or lines.longest > limits.MAX_CELL_CHARS:  # bytes: at least the chars
+        long_lines = _check_line_lengths(text, file)
     first_line_skipped = 0
     hint = _SEP_HINT.match(text)
     if hint and delimiter is None:
         delimiter, first_line_skipped = hint.group(1), 1
         text = text[hint.end() :]
+        lines = _Lines(text) if plain else None
     delimiter = delimiter or choose_delimiter(text, header_score)
-    rows, lines, measure = _split(text, file, delimiter, long_lines, first_line_skipped)
-    if not rows:
-        raise reject(file, "empty_file", expected="read_table")
+    shape = _Shape(file, header_score, columns, encoding)
+    if lines is not None and delimiter.isascii():
+        try:
+            return _read_unquoted(lines.split_by(delimiter, first_line_skipped), shape, long_lines)
+        except _NotPlain:
+            pass  # csv.reader below decides, and names the problem if there is one
+    rows, lines_of, measure = _split(text, file, delimiter, long_lines, first_line_skipped)
+    return _read_rows(rows, lines_of, measure, shape)
 
-    notices: list[Notice] = []
-    if columns is not None:
-        header_cells: list[str | None] = list(columns)
-        header_line, start = 0, 0
-    else:
-        start = find_header_row(rows, header_score)
-        header_cells, header_line = rows[start], lines[start]
-        start += 1
-        if start > 1:
-            notices.append(Notice("title_rows_skipped", {"count": start - 1, "line": header_line}))
-    data, data_lines = rows[start:], lines[start:]
-    header, header_notices = name_header(file, header_cells, data, header_line, header_score)
-    notices += header_notices
-    for index in measure:
-        limits.check_cells(file, rows[index], lines[index], header)
 
-    width = len(header)
-    data, data_lines, dropped = drop_notes(data, data_lines, width)
+class _Shape(NamedTuple):
+    """What read_text_table was told about the file, passed to the two readers."""
+
+    file: str
+    header_score: HeaderScore
+    columns: tuple[str, ...] | None
+    encoding: str | None
+
+
+class _NotPlain(Exception):
+    """The text holds something Arrow's reader would read differently from csv.reader."""
+
+
+def _header_at(
+    rows: Sequence[list[str]], lines: Sequence[int], shape: _Shape
+) -> tuple[list[str | None], int, int, list[Notice]]:
+    """(header cells, header line, index of the first data row, notices) among the first rows."""
+    if shape.columns is not None:
+        return list(shape.columns), 0, 0, []
+    start = find_header_row(rows, shape.header_score)
+    notices = []
+    if start:
+        notices.append(Notice("title_rows_skipped", {"count": start, "line": lines[start]}))
+    return list(rows[start]), lines[start], start + 1, notices
+
+
+def _finish(
+    shape: _Shape,
+    cells: list[str | None],
+    header: list[str],
+    header_line: int,
+    columns: list[pa.Array],
+    lines: np.ndarray,
+    notices: list[Notice],
+    dropped: dict[str, object],
+) -> RawTable:
+    """The RawTable, with the notices in reading order; refuses a header with no rows."""
+    notices = notices + unnamed_notices(cells, columns, header_line)
     if dropped:
         notices.append(Notice("notes_rows_dropped", dropped))
+    if not len(lines) and (
+        shape.columns is not None or shape.header_score(header) >= HEADER_LIKELY
+    ):
+        raise reject(shape.file, "no_rows", row=header_line)
+    return RawTable(
+        file=shape.file,
+        header=header,
+        columns=columns,
+        line_numbers=lines,
+        header_line=header_line,
+        encoding=shape.encoding,
+        notices=notices,
+    )
+
+
+def _read_rows(
+    rows: list[list[str]], lines: list[int], measure: list[int], shape: _Shape
+) -> RawTable:
+    """The table of rows split by csv.reader (or str.split), every check on the rows."""
+    file = shape.file
+    if not rows:
+        raise reject(file, "empty_file", expected="read_table")
+    cells, header_line, start, notices = _header_at(rows, lines, shape)
+    header = name_header(file, cells, header_line, shape.header_score)
+    for index in measure:
+        limits.check_cells(file, rows[index], lines[index], header)
+    width = len(header)
+    data, data_lines, dropped = drop_notes(rows[start:], lines[start:], width)
     limits.check_rows(file, len(data))
     for index, row in enumerate(data):
         if len(row) != width:
             data[index] = _fit(file, row, width, data_lines[index])
-        if "" in data[index]:
-            data[index] = [cell or None for cell in data[index]]
-    if not data and (columns is not None or header_score(header) >= HEADER_LIKELY):
-        raise reject(file, "no_rows", row=header_line)
-    return RawTable(
-        file=file,
-        header=header,
-        rows=data,
-        line_numbers=data_lines,
-        header_line=header_line,
-        encoding=encoding,
-        notices=notices,
+    table = RawTable.from_rows(file, header, data, data_lines, header_line)
+    return _finish(
+        shape, cells, header, header_line, table.columns, table.line_numbers, notices, dropped
     )
+
+
+class _Lines:
+    """Unquoted text as UTF-8 bytes with its line boundaries, found with numpy.
+
+    Line `i` (0-based) is `data[starts[i]:ends[i]]`, physical line `i + 1 + offset`. A line
+    is blank when it is empty or holds only delimiters (csv.reader gives no filled field);
+    `is_row` marks the others, `filled` lists them. Only for text without quotes or lone CRs.
+    """
+
+    def __init__(self, text: str) -> None:
+        plain = text.replace("\r\n", "\n") if "\r" in text else text
+        self.data = plain.encode("utf-8")
+        view = np.frombuffer(self.data, dtype=np.uint8)
+        ends = np.flatnonzero(view == ord("\n"))
+        self.starts = np.concatenate(([0], ends + 1))
+        self.ends = np.concatenate((ends, [len(self.data)]))
+        self.empty = self.starts == self.ends
+        self.longest = int((self.ends - self.starts).max())
+        self.delimiter = ","
+        self.offset = 0
+        self.is_row = ~self.empty
+        self.filled = np.flatnonzero(self.is_row)
+
+    def split_by(self, delimiter: str, offset: int) -> _Lines:
+        """Set the delimiter (which decides the blank lines) and the lines cut off the top."""
+        self.delimiter, self.offset = delimiter, offset
+        view = np.frombuffer(self.data, dtype=np.uint8)
+        filled = ~self.empty
+        first = np.full(len(self.starts), -1, dtype=np.int16)
+        first[filled] = view[self.starts[filled]]
+        byte = delimiter.encode()
+        for i in np.flatnonzero(first == ord(delimiter)):
+            filled[i] = bool(self.data[self.starts[i] : self.ends[i]].strip(byte))
+        self.is_row = filled
+        self.filled = np.flatnonzero(filled)
+        return self
+
+    def number(self, index: int) -> int:
+        """Physical line number of line `index`."""
+        return int(index) + 1 + self.offset
+
+    def split(self, index: int) -> list[str]:
+        """Line `index` split as csv.reader splits an unquoted line."""
+        line = self.data[self.starts[index] : self.ends[index]].decode("utf-8")
+        return line.split(self.delimiter)
+
+
+def _read_unquoted(lines: _Lines, shape: _Shape, long_lines: set[int]) -> RawTable:
+    """`_read_rows` for unquoted text, with Arrow splitting the data rows into columns.
+
+    The first rows (header search), the last rows (notes) and long lines are split in
+    Python exactly as `_read_rows` splits them; the rows in between go to Arrow's CSV reader
+    in one piece. Any row Arrow cannot read as one plain row of the header's width (a ragged
+    row, Excel's padding) raises `_NotPlain`, and `_read_rows` takes over.
+    """
+    file = shape.file
+    filled = lines.filled
+    if len(filled) > limits.MAX_ROWS + HEADER_SEARCH_ROWS + 1:
+        limits.check_rows(file, len(filled))
+    if not len(filled):
+        raise reject(file, "empty_file", expected="read_table")
+    head = [lines.split(i) for i in filled[:HEADER_SEARCH_ROWS]]
+    head_lines = [lines.number(i) for i in filled[:HEADER_SEARCH_ROWS]]
+    cells, header_line, start, notices = _header_at(head, head_lines, shape)
+    header = name_header(file, cells, header_line, shape.header_score)
+    for line in sorted(long_lines):
+        index = line - 1 - lines.offset
+        if 0 <= index < len(lines.is_row) and lines.is_row[index]:
+            limits.check_cells(file, lines.split(index), line, header)
+    width = len(header)
+    data = filled[start:]
+    tail = data[-_TAIL_ROWS:]
+    tail_rows = [lines.split(i) for i in tail]
+    kept, _, dropped = drop_notes(tail_rows, [lines.number(i) for i in tail], width)
+    if len(kept) == 0 and len(tail) < len(data):
+        raise _NotPlain  # more notes than the tail holds: let the row reader walk them
+    data = data[: len(data) - (len(tail_rows) - len(kept))]
+    limits.check_rows(file, len(data))
+    columns = _arrow_columns(lines, data, width)
+    return _finish(
+        shape, cells, header, header_line, columns, data + 1 + lines.offset, notices, dropped
+    )
+
+
+def _arrow_columns(lines: _Lines, rows: np.ndarray, width: int) -> list[pa.Array]:
+    """The lines `rows` (ascending line indices) split into `width` string columns by Arrow.
+
+    Arrow reads the bytes from the first to the last of them; the lines in between that are
+    not rows are empty (Arrow skips them) or delimiters only (Arrow reads them as a row of
+    nulls, dropped here). Anything else (a row of another width) raises `_NotPlain`.
+    """
+    if not len(rows):
+        return [pa.array([], type=pa.string()) for _ in range(width)]
+    first, last = int(rows[0]), int(rows[-1])
+    names = [f"c{i}" for i in range(width)]
+    body = pa.py_buffer(lines.data)[int(lines.starts[first]) : int(lines.ends[last])]
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(body),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=_ARROW_BLOCK),
+            parse_options=pacsv.ParseOptions(
+                delimiter=lines.delimiter,
+                quote_char=False,
+                escape_char=False,
+                newlines_in_values=False,
+                ignore_empty_lines=True,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                null_values=[""],
+                strings_can_be_null=True,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        raise _NotPlain from None
+    read = np.flatnonzero(~lines.empty[first : last + 1]) + first  # the lines Arrow read
+    if table.num_rows != len(read):
+        raise _NotPlain
+    keep = lines.is_row[read]
+    if len(rows) != int(keep.sum()):
+        raise _NotPlain  # not every line in between is a row or blank
+    if not keep.all():
+        table = table.filter(pa.array(keep))
+    return [table.column(i).combine_chunks() for i in range(width)]
 
 
 def choose_delimiter(text: str, header_score: HeaderScore) -> str:

@@ -113,7 +113,8 @@ class Parsed:
 def _prepare(s: pd.Series) -> tuple[pa.Array, np.ndarray]:
     """Return the stripped, normalised cell texts (null where missing) and the missing mask."""
     try:
-        raw = pa.array(s.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        raw = pa.array(s, type=pa.string(), from_pandas=True)  # zero-copy if Arrow-backed
+        raw = raw.combine_chunks() if isinstance(raw, pa.ChunkedArray) else raw
     except (pa.ArrowTypeError, pa.ArrowInvalid):
         # Cells that are not str (a caller passing numbers): read their text form.
         raw = pa.array(s.astype("str").to_numpy(dtype=object), type=pa.string(), from_pandas=True)
