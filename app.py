@@ -10,8 +10,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import filters
-from ui.state import language, language_switch, t
+from ui.legacy_pages import close_page_not_found_dialog
+
+# Before the slower imports below, so that the "Page not found" dialog a fresh server's first
+# deep link gets (a Streamlit quirk: see ui/legacy_pages.py) is closed as soon as it appears.
+close_page_not_found_dialog()
+
+from ui import filters  # noqa: E402
+from ui.state import language, language_switch, t  # noqa: E402
 
 PAGES: tuple[tuple[str, str], ...] = (
     ("overview", ":material/dashboard:"),

@@ -1,7 +1,8 @@
 """End-to-end: the real `streamlit run app.py` in Debian's Chromium, driven by Playwright.
 
 Checks what only a browser shows: a cold deep link to every page renders inside the frame
-(sidebar navigation visible), an export uploaded through the file input is imported and the
+(sidebar navigation visible), even as a fresh server's very first request with no "Page not
+found" dialog over it, an export uploaded through the file input is imported and the
 funnel follows, and Chinese text renders with a CJK font. Screenshots of every page in both
 languages go to test-artifacts/ (gitignored) for a human to look at.
 """
@@ -129,36 +130,14 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
-def _warm(browser, url: str) -> None:
-    """Be the server's first visitor, at the root.
-
-    Because `pages/` exists, Streamlit runs a fresh process's very first session in its legacy
-    pages-folder mode, which does not know `/funnel` and shows "Page not found" (then runs
-    app.py, which routes correctly). Every later session goes straight to st.navigation. A
-    real start opens the root URL, so the tests do the same once per server.
-    """
-    from analytics.i18n import t
-
-    context = browser.new_context()
-    tab = context.new_page()
-    tab.goto(f"{url}/?lang=en")
-    tab.locator('[data-testid="stSidebarNav"]').get_by_text(
-        t("ui.page.funnel", "en"), exact=True
-    ).wait_for(timeout=RENDER_TIMEOUT_MS)
-    _settle(tab)
-    context.close()
-
-
 @pytest.fixture
-def seeded(seeded_server: str, browser) -> str:
-    _warm(browser, seeded_server)
-    return seeded_server
+def fresh_server(tmp_path: Path) -> Iterator[str]:
+    """A server no browser has visited yet: its first script run is Streamlit's legacy pass."""
+    from analytics.sample import load_sample
+    from analytics.workspace import Workspace
 
-
-@pytest.fixture
-def empty(empty_server: str, browser) -> str:
-    _warm(browser, empty_server)
-    return empty_server
+    load_sample(Workspace(tmp_path / "ws"))
+    yield from _serve(tmp_path / "ws", tmp_path / "streamlit.log")
 
 
 @pytest.fixture
@@ -193,13 +172,45 @@ def _screenshot(page, name: str) -> None:
     page.set_viewport_size(size)
 
 
+def test_first_visit_to_a_fresh_server_on_a_deep_link_shows_no_page_not_found(
+    fresh_server: str, page
+) -> None:
+    """The very first request a new server gets is a deep link (no visit to the root before).
+
+    Streamlit sends that first run a "Page not found" dialog (ui/legacy_pages.py says why);
+    app.py closes it, so the funnel shows with no dialog over it.
+    """
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(f"{fresh_server}/funnel?lang=en")
+    page.get_by_role("heading", name="Funnel", level=1).wait_for(timeout=RENDER_TIMEOUT_MS)
+    _settle(page)
+    _screenshot(page, "cold-first-deep-link-funnel-en.png")
+    assert page.get_by_text("Page not found").count() == 0
+    assert page.locator('[role="dialog"]').count() == 0
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.url.startswith(f"{fresh_server}/funnel")
+
+
+def test_streamlit_still_has_the_flag_ui_legacy_pages_reads() -> None:
+    """ui/legacy_pages.py reads Streamlit's private `PagesManager.uses_pages_directory`.
+
+    If an upgrade removes it, that module silently does nothing: check whether the first deep
+    link still gets a "Page not found" dialog without it, and delete the module if not.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    assert hasattr(PagesManager, "uses_pages_directory")
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_cold_deep_link_to_every_page_renders_in_the_frame(seeded: str, page, lang: str):
+def test_cold_deep_link_to_every_page_renders_in_the_frame(
+    seeded_server: str, page, lang: str
+) -> None:
     from analytics.i18n import t
 
     ARTIFACTS.mkdir(exist_ok=True)
     for topic in TOPICS:
-        page.goto(f"{seeded}/{topic}?lang={lang}")
+        page.goto(f"{seeded_server}/{topic}?lang={lang}")
         title = t(f"ui.page.{topic}", lang)
         page.get_by_role("heading", name=title, level=1).wait_for(timeout=RENDER_TIMEOUT_MS)
         _settle(page)
@@ -212,8 +223,8 @@ def test_cold_deep_link_to_every_page_renders_in_the_frame(seeded: str, page, la
         _screenshot(page, f"{topic}-{lang}.png")
 
 
-def test_chinese_text_renders_with_a_cjk_font(seeded: str, page) -> None:
-    page.goto(f"{seeded}/funnel?lang=zh")
+def test_chinese_text_renders_with_a_cjk_font(seeded_server: str, page) -> None:
+    page.goto(f"{seeded_server}/funnel?lang=zh")
     page.get_by_role("heading", name="转化漏斗", level=1).wait_for(timeout=RENDER_TIMEOUT_MS)
     _settle(page)
     has_cjk_font = page.evaluate(
@@ -238,12 +249,14 @@ def test_chinese_text_renders_with_a_cjk_font(seeded: str, page) -> None:
     assert any("访问" in s for s in chart_text), chart_text[:20]
 
 
-def test_upload_through_the_file_input_imports_and_updates_the_funnel(empty: str, page) -> None:
+def test_upload_through_the_file_input_imports_and_updates_the_funnel(
+    empty_server: str, page
+) -> None:
     from analytics.sample import sample_files
 
     export = next(p for p in sample_files() if p.name.endswith(".csv") and "流量来源" in p.name)
     ARTIFACTS.mkdir(exist_ok=True)
-    page.goto(f"{empty}/upload?lang=en")
+    page.goto(f"{empty_server}/upload?lang=en")
     page.get_by_role("heading", name="Upload data", level=1).wait_for(timeout=RENDER_TIMEOUT_MS)
     _settle(page)
     page.set_input_files('[data-testid="stFileUploaderDropzoneInput"]', str(export))
@@ -257,7 +270,7 @@ def test_upload_through_the_file_input_imports_and_updates_the_funnel(empty: str
     assert "traffic rows" in result
     _screenshot(page, "upload-done-en.png")
 
-    page.goto(f"{empty}/funnel?lang=en")
+    page.goto(f"{empty_server}/funnel?lang=en")
     page.get_by_role("heading", name="Funnel", level=1).wait_for(timeout=RENDER_TIMEOUT_MS)
     _settle(page)
     assert page.locator('[data-testid="stSidebar"]').get_by_text("Sample data").count() == 0
