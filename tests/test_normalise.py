@@ -250,7 +250,7 @@ def test_chinese_orders_statuses_refunds_and_is_paid() -> None:
         "refunded",
         "cancelled",
         "paid",
-        None,
+        pd.NA,  # text columns are Arrow-backed: an empty cell is pd.NA
     ]
     assert frame["is_paid"].tolist() == [True, False, False, False, False, True, True]
     assert frame.loc["1003", "refund_amount"] == 80.0
@@ -402,7 +402,7 @@ def test_uci_lines_become_invoices_and_c_invoices_are_cancellations() -> None:
         27.5,
     ]
     assert frame.loc["536380", "is_paid"] and frame.loc["536380", "pay_amount"] == 1.7
-    assert frame.loc["536380", "customer_id"] is None
+    assert frame.loc["536380", "customer_id"] is pd.NA
     assert frame["status"].isna().sum() == 2  # a sales record says nothing about status
     assert frame["currency"].isna().all()
 

@@ -352,15 +352,22 @@ def _clean_text(cells: pd.Series, ids: bool = False) -> pd.Series:
     export ("'=1+2" → "=1+2", see analytics.formulas), so ShopLens' own CSV re-imports exactly.
     """
     text = pc.utf8_trim(_arrow(cells), _ID_BLANKS if ids else _BLANKS)
-    if ids:
+    if ids and _any(pc.starts_with(text, '="')):
         text = pc.replace_substring_regex(text, _FORMULA_ID, r"\1")
     missing = pc.is_in(text, value_set=pa.array(sorted(values.MISSING_TOKENS)))
-    text = pc.if_else(missing, pa.scalar(None, pa.string()), text)
-    if ids:
+    if _any(missing):
+        text = pc.if_else(missing, pa.scalar(None, pa.string()), text)
+    if ids and _any(pc.match_substring(text, ".0")):
         text = pc.replace_substring_regex(text, _FLOAT_ID, r"\1")
-    else:
+    elif not ids and _any(pc.starts_with(text, "'")):
         text = pc.replace_substring_regex(text, GUARDED_PATTERN, r"\1", max_replacements=1)
     return _series(text, cells.index)
+
+
+def _any(mask: pa.Array) -> bool:
+    """Whether any cell is True (the regexes above run only where a cheap test says they may
+    change something: on a million cells a regex costs, a prefix test does not)."""
+    return bool(pc.any(mask).as_py())
 
 
 def _label_names(cells: pd.Series) -> pd.Series:
@@ -628,13 +635,14 @@ def _reject_duplicates(table: _Table, frame: pd.DataFrame, key: list[str]) -> No
 
 def _typed(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
     """Exactly the kind's columns, in order, each with the dtype its DuckDB type reads from:
-    object str/None for VARCHAR, Int64, float64 (money rounded to the cent), boolean,
+    Arrow-backed strings for VARCHAR (pd.NA when empty; DuckDB scans them without a Python
+    object per cell), Int64, float64 (money rounded to the cent), boolean,
     datetime64[us] for DATE (midnight) and TIMESTAMP."""
     out = {}
     for name, sql_type in TABLES[kind].columns:
         column = frame[name].reset_index(drop=True)
         if sql_type == "VARCHAR":
-            column = column.astype(object).where(column.notna(), None)
+            column = _series(_arrow(column))
         elif sql_type.startswith("DECIMAL"):
             column = _money(column)
         else:

@@ -135,6 +135,7 @@ def read_text_table(
     columns: tuple[str, ...] | None = None,
     delimiter: str | None = None,
     encoding: str | None = None,
+    utf8: bytes | None = None,
 ) -> RawTable:
     """Split decoded text into a RawTable.
 
@@ -149,6 +150,7 @@ def read_text_table(
         columns: field names of a headerless file (`--columns`): every row is data.
         delimiter: force a delimiter ("\\t" for .tsv); else chosen from the first lines.
         encoding: recorded on the table.
+        utf8: `text` as UTF-8 bytes when the file held exactly those (no need to encode again).
 
     Raises:
         InputRejected: empty_file, line_too_long, cell_too_long, too_many_columns,
@@ -156,8 +158,11 @@ def read_text_table(
     """
     if not _NOT_BLANK.search(text):
         raise reject(file, "empty_file", expected="read_table")
-    plain = '"' not in text and text.count("\r") == text.count("\r\n")
-    lines = _Lines(text) if plain else None
+    if utf8 is not None:
+        plain = b'"' not in utf8 and utf8.count(b"\r") == utf8.count(b"\r\n")
+    else:
+        plain = '"' not in text and text.count("\r") == text.count("\r\n")
+    lines = _Lines(utf8 if utf8 is not None else text.encode("utf-8")) if plain else None
     long_lines = set()
     if lines is None or lines.longest > limits.MAX_CELL_CHARS:  # bytes: at least the chars
         long_lines = _check_line_lengths(text, file)
@@ -166,7 +171,7 @@ def read_text_table(
     if hint and delimiter is None:
         delimiter, first_line_skipped = hint.group(1), 1
         text = text[hint.end() :]
-        lines = _Lines(text) if plain else None
+        lines = _Lines(text.encode("utf-8")) if plain else None
     delimiter = delimiter or choose_delimiter(text, header_score)
     shape = _Shape(file, header_score, columns, encoding)
     if lines is not None and delimiter.isascii():
@@ -264,9 +269,8 @@ class _Lines:
     `is_row` marks the others, `filled` lists them. Only for text without quotes or lone CRs.
     """
 
-    def __init__(self, text: str) -> None:
-        plain = text.replace("\r\n", "\n") if "\r" in text else text
-        self.data = plain.encode("utf-8")
+    def __init__(self, data: bytes) -> None:
+        self.data = data.replace(b"\r\n", b"\n") if b"\r" in data else data
         view = np.frombuffer(self.data, dtype=np.uint8)
         ends = np.flatnonzero(view == ord("\n"))
         self.starts = np.concatenate(([0], ends + 1))
