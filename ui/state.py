@@ -13,6 +13,8 @@ in DuckDB, not in the session), so a reload never shows a stale import.
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,10 +131,70 @@ def sample_workspace() -> tuple[Any, str]:
     return sample, str(sample.version())
 
 
+# A workspace file whose last change is this recent is read again on every run (see
+# `workspace_status`): a write within the same file-clock tick as our read could otherwise
+# leave size and mtime looking unchanged. Git's "racily clean" rule, with a wide margin.
+SETTLE_SECONDS = 2.0
+_status_seen: dict[str, tuple[tuple[Any, ...], tuple[bool, str]]] = {}
+_status_lock = threading.Lock()
+
+
+def _file_signature(path: str) -> tuple[Any, ...] | None:
+    """Inode, size, mtime and ctime of the workspace's database file and its WAL.
+
+    Every DuckDB commit writes one of the two (WAL append, or checkpoint into the file), so a
+    different signature means the workspace may have changed. None when there is no database
+    file yet.
+    """
+    db = open_workspace(path).db_path
+    parts: list[Any] = []
+    for file in (db, db.with_name(db.name + ".wal")):
+        try:
+            found = os.stat(file)
+        except FileNotFoundError:
+            parts.append(None)
+            continue
+        except OSError:
+            return None
+        parts.append((found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns))
+    return None if parts[0] is None else tuple(parts)
+
+
+def _settled(signature: tuple[Any, ...]) -> bool:
+    """Whether every file in `signature` was last changed more than SETTLE_SECONDS ago."""
+    newest = max(part[3] for part in signature if part is not None)
+    return time.time_ns() - newest > SETTLE_SECONDS * 1e9
+
+
+def workspace_status(path: str) -> tuple[bool, str]:
+    """`(is_empty, version)` of the workspace at `path`, as `Workspace.status()` reads it.
+
+    Opening the DuckDB file costs 25-100 ms, paid on every rerun only to learn that nothing
+    changed. The answer is kept per process with the database files' signature (inode, size,
+    mtime, ctime of `workspace.duckdb` and its WAL) and reused while the signature is the same:
+    an import or undo, from this process or another (cron), writes the files and so is seen on
+    the next run (R12). It is kept only when the files did not change while it was read and
+    were last written SETTLE_SECONDS before, so a write in the same clock tick cannot hide.
+    """
+    before = _file_signature(path)
+    with _status_lock:
+        seen = _status_seen.get(path)
+    if before is not None and seen is not None and seen[0] == before:
+        return seen[1]
+    status = open_workspace(path).status()
+    after = _file_signature(path)
+    with _status_lock:
+        if after is not None and after == before and _settled(after):
+            _status_seen[path] = (after, status)
+        else:
+            _status_seen.pop(path, None)
+    return status
+
+
 def choose_workspace() -> WorkspaceChoice:
     """Decide which workspace is on screen in this run (the user's, or the sample)."""
     user_path = user_workspace_path()
-    user_empty, user_version = open_workspace(user_path).status()
+    user_empty, user_version = workspace_status(user_path)
     if user_empty and not st.session_state.get(HIDE_SAMPLE_KEY, False):
         sample, version = sample_workspace()
         return WorkspaceChoice(
