@@ -7,6 +7,13 @@ workspace path is part of the key (R12). The cached functions call no `st.*` fun
 no `_`-prefixed arguments (those would be left out of the key).
 
 Pages pass one `View` (what is on screen: workspace, version, period, scope) to these wrappers.
+
+Below `st.cache_data`, the SQL results themselves are remembered per process, keyed by workspace,
+version, SQL text and parameters (`_Connection`): different metrics run the same query (the
+sidebar's coverage is run again inside the funnel; the GMV split runs the two KPI queries that
+the KPI cards already ran; the goal planner runs them a third time), and a result already read
+is not scanned again from 1M rows. The connection itself is opened only when a query is not
+remembered, so a metric answered wholly from remembered results never opens the file.
 """
 
 from __future__ import annotations
@@ -14,6 +21,10 @@ from __future__ import annotations
 import functools
 import importlib
 import tempfile
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -24,6 +35,9 @@ import streamlit as st
 from analytics.metrics.period import Period, Scope
 
 CACHE_ENTRIES = 512
+# Remembered SQL results (see _Connection): how many, and the largest frame kept (rows).
+QUERY_ENTRIES = 256
+QUERY_MAX_ROWS = 20_000
 
 
 @dataclass(frozen=True)
@@ -50,6 +64,119 @@ def open_workspace(path: str) -> Any:
     return Workspace(Path(path))
 
 
+_results: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_results_lock = threading.Lock()
+
+
+def _remembered(key: tuple[Any, ...]) -> Any:
+    with _results_lock:
+        if key not in _results:
+            return None
+        _results.move_to_end(key)
+        return _results[key]
+
+
+def _remember(key: tuple[Any, ...], value: Any) -> None:
+    with _results_lock:
+        _results[key] = value
+        _results.move_to_end(key)
+        while len(_results) > QUERY_ENTRIES:
+            _results.popitem(last=False)
+
+
+def _frozen(params: Any) -> tuple[Any, ...] | None:
+    """Query parameters as a hashable key, None when one of them is not hashable."""
+    if params is None:
+        return ()
+    items = sorted(params.items()) if isinstance(params, dict) else list(enumerate(params))
+    try:
+        hash(tuple(items))
+    except TypeError:
+        return None
+    return tuple((name, type(value).__name__, value) for name, value in items)
+
+
+class _Query:
+    """One `execute(sql, params)`: `.df()` and `.fetchall()` answered from remembered results.
+
+    The metrics read results only through `analytics.queries` (`.df()` / `.fetchall()`); any
+    other use runs the statement on the real connection, once.
+    """
+
+    def __init__(self, connection: _Connection, sql: str, params: Any) -> None:
+        self._connection = connection
+        self._sql = sql
+        self._params = params
+        self._result: Any = None
+        frozen = _frozen(params)
+        self._key = None if frozen is None else (connection.key, sql, frozen)
+
+    def _run(self) -> Any:
+        if self._result is None:
+            self._result = self._connection.real().execute(self._sql, self._params)
+        return self._result
+
+    def df(self) -> pd.DataFrame:
+        key = self._key and (*self._key, "df")
+        found = _remembered(key) if key else None
+        if found is None:
+            found = self._run().df()
+            if key and len(found) <= QUERY_MAX_ROWS:
+                _remember(key, found)
+        return found.copy()  # the metric may add or convert columns
+
+    def fetchall(self) -> list[tuple]:
+        key = self._key and (*self._key, "rows")
+        found = _remembered(key) if key else None
+        if found is None:
+            found = self._run().fetchall()
+            if key and len(found) <= QUERY_MAX_ROWS:
+                _remember(key, found)
+        return list(found)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._run(), name)
+
+
+class _Connection:
+    """What the cached functions hand the metrics instead of a DuckDB connection.
+
+    `execute` returns a `_Query`; the workspace is opened (through `Workspace.connect`, with its
+    lock and busy handling) only when a result is not remembered, and closed by `connection()`.
+    """
+
+    def __init__(self, path: str, version: str) -> None:
+        self.key = (path, version)
+        self._path = path
+        self._stack = ExitStack()
+        self._con: Any = None
+
+    def real(self) -> Any:
+        if self._con is None:
+            self._con = self._stack.enter_context(open_workspace(self._path).connect())
+        return self._con
+
+    def execute(self, sql: str, params: Any = None) -> _Query:
+        return _Query(self, sql, params)
+
+    def close(self) -> None:
+        self._stack.close()
+        self._con = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real(), name)
+
+
+@contextmanager
+def connection(path: str, version: str) -> Iterator[Any]:
+    """A connection-like object for the metrics over the workspace at `path`, `version`."""
+    con = _Connection(path, version)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
 @st.cache_data(show_spinner=False, max_entries=CACHE_ENTRIES)
 def _call(
     path: str,
@@ -63,11 +190,10 @@ def _call(
 ) -> Any:
     """Run `analytics.metrics.<module>.<func>(con, period, scope, *args, **kwargs)` once per key.
 
-    `version` is not used in the body: it is there so the key changes with the data.
+    `version` keys both caches, so a new import is never answered from an old result.
     """
-    del version
     metric = getattr(importlib.import_module(f"analytics.metrics.{module}"), func)
-    with open_workspace(path).connect() as con:
+    with connection(path, version) as con:
         return metric(con, period, scope, *args, **dict(kwargs))
 
 
@@ -90,20 +216,18 @@ def _metric(view: View, module: str, func: str, *args: Any, **kwargs: Any) -> An
 @st.cache_data(show_spinner=False, max_entries=CACHE_ENTRIES)
 def coverage(path: str, version: str, scope: Scope) -> Any:
     """Coverage (first/last date, shops, platforms, currency …) of the workspace in `scope`."""
-    del version
     from analytics.metrics import coverage as cov
 
-    with open_workspace(path).connect() as con:
+    with connection(path, version) as con:
         return cov.coverage(con, scope)
 
 
 @st.cache_data(show_spinner=False, max_entries=CACHE_ENTRIES)
 def default_period(path: str, version: str, scope: Scope) -> Period | None:
     """The default period (the last full week of data), None for an empty workspace."""
-    del version
     from analytics.metrics import coverage as cov
 
-    with open_workspace(path).connect() as con:
+    with connection(path, version) as con:
         return cov.default_period(con, scope)
 
 
