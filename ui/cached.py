@@ -359,14 +359,16 @@ def goal_plan(
 def report_bytes(
     path: str, version: str, period: Period, scope: Scope, fmt: str, lang: str
 ) -> bytes:
-    """The XLSX or HTML report of the period, as bytes for a download button."""
-    del version
+    """The XLSX or HTML report of the period, as bytes for a download button.
+
+    Its sections run the pages' queries again: most are answered from remembered results.
+    """
     from analytics.metrics import report
 
     writer = {"xlsx": report.write_xlsx, "html": report.write_html}[fmt]
     with tempfile.TemporaryDirectory(prefix="shoplens-report-") as folder:
         out = Path(folder) / f"report.{fmt}"
-        with open_workspace(path).connect() as con:
+        with connection(path, version) as con:
             writer(con, period, scope, out, lang)
         return out.read_bytes()
 
