@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 from dataclasses import dataclass
+from functools import cached_property
 
 from analytics.ingest.limits import reject
 
@@ -36,6 +37,8 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\xfd7zXZ\x00", "xz"),
 )
 
+_CHECK_CHUNK = 8 * 1024 * 1024
+
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),
@@ -48,16 +51,26 @@ class Decoded:
     """A file's text and how it was read.
 
     Attributes:
-        text: the decoded text, BOM removed.
         encoding: "utf-8", "utf-8-sig", "utf-16-le", "utf-16-be" or "gb18030".
         had_bom: whether a byte-order mark chose the encoding.
         utf8_error: for "gb18030", the byte offset of the first byte that is not UTF-8.
+        utf8: for "utf-8" and "utf-8-sig", the bytes after the BOM: the text's own UTF-8,
+            which the reader splits without decoding them into one large str.
+        decoded: the text, for the other encodings.
     """
 
-    text: str
     encoding: str
     had_bom: bool
     utf8_error: int | None = None
+    utf8: bytes | None = None
+    decoded: str | None = None
+
+    @cached_property
+    def text(self) -> str:
+        """The decoded text, BOM removed (decoded from `utf8` on first use)."""
+        if self.decoded is not None:
+            return self.decoded
+        return (self.utf8 or b"").decode("utf-8")
 
 
 def sniff(data: bytes) -> str | None:
@@ -106,7 +119,7 @@ def decode_upload(data: bytes, file: str) -> Decoded:
         if nul >= 0:
             raise _binary(file, byte_line_at(data, nul))
     decoded = _decode(data, file)
-    nul = decoded.text.find("\x00")
+    nul = -1 if decoded.utf8 is not None else decoded.text.find("\x00")  # UTF-8: bytes checked
     if nul >= 0:
         raise _binary(file, line_at(decoded.text, nul))
     return decoded
@@ -121,14 +134,18 @@ def _decode(data: bytes, file: str) -> Decoded:
         if data.startswith(bom):
             body = data[len(bom) :]
             codec = "utf-8" if encoding == "utf-8-sig" else encoding
+            if codec == "utf-8" and _is_utf8(body):
+                return Decoded(encoding, had_bom=True, utf8=body)
             try:
-                return Decoded(body.decode(codec), encoding, had_bom=True)
+                return Decoded(encoding, had_bom=True, decoded=body.decode(codec))
             except UnicodeDecodeError as exc:
                 prefix = body[: exc.start].decode(codec)
                 offset = len(bom) + exc.start
                 raise _undecodable(file, data, offset, line_at(prefix, len(prefix))) from None
+    if _is_utf8(data):
+        return Decoded("utf-8", had_bom=False, utf8=data)
     try:
-        return Decoded(data.decode("utf-8"), "utf-8", had_bom=False)
+        data.decode("utf-8")
     except UnicodeDecodeError as exc:
         utf8_error = exc.start
     try:
@@ -139,7 +156,20 @@ def _decode(data: bytes, file: str) -> Decoded:
     if text.encode("gb18030") != data:
         # A sequence the codec accepts but maps ambiguously: reading it would lose bytes.
         raise undecodable_at(file, data, utf8_error)
-    return Decoded(text, "gb18030", had_bom=False, utf8_error=utf8_error)
+    return Decoded("gb18030", had_bom=False, utf8_error=utf8_error, decoded=text)
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Whether `data` is valid UTF-8, checked in chunks: a 170 MB file is never held as a
+    second, larger str just to learn that it decodes."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        for start in range(0, len(data), _CHECK_CHUNK):
+            decoder.decode(view[start : start + _CHECK_CHUNK], start + _CHECK_CHUNK >= len(data))
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _undecodable(file: str, data: bytes, offset: int, line: int) -> Exception:

@@ -50,7 +50,7 @@ class RawTable:
 
     file: str
     header: list[str]
-    columns: list[pa.Array]
+    columns: list[pa.Array | pa.ChunkedArray]
     line_numbers: np.ndarray  # int64, one per row
     header_line: int  # 1-based; 0 for headerless files read with --columns
     encoding: str | None = None  # None for Excel

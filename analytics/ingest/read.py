@@ -117,22 +117,16 @@ def read_tables(
     decoded = decode_upload(data, file)
     with _cyclic_gc_paused():
         table = read_text_table(
-            decoded.text,
+            decoded,
             file,
             header_score,
             columns=columns,
             delimiter="\t" if ext == "tsv" else None,
             encoding=decoded.encoding,
-            utf8=_utf8_body(data, decoded.encoding),
         )
     if decoded.utf8_error is not None and columns is None:
         _check_gb18030(data, decoded.utf8_error, table, header_score, file)
     return [table]
-
-
-def _utf8_body(data: bytes, encoding: str) -> bytes | None:
-    """The file's bytes after the BOM when they are its text in UTF-8, else None."""
-    return {"utf-8": data, "utf-8-sig": data[3:]}.get(encoding)
 
 
 @contextmanager

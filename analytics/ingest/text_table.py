@@ -29,6 +29,7 @@ import pyarrow.csv as pacsv
 
 from analytics.errors import shown_value
 from analytics.ingest import limits
+from analytics.ingest.decode import Decoded
 from analytics.ingest.limits import reject
 from analytics.ingest.model import Notice, RawTable
 
@@ -49,6 +50,8 @@ _NOT_BLANK = re.compile(r"[^ \t\r\n\u00a0\u3000\u200b\ufeff]")
 # The last rows split in Python to find notes lines; Arrow reads the data rows above them.
 _TAIL_ROWS = 50
 # Arrow's block: a line longer than a block falls back to csv.reader.
+_HEAD_BYTES = 256 * 1024
+"""A UTF-8 file's dialect and header are sniffed from this many bytes (whole lines)."""
 _ARROW_BLOCK = 16 * 1024 * 1024
 
 # Excel's dialect hint on the first line: "sep=;" → fields are separated by ";".
@@ -129,40 +132,45 @@ def unnamed_notices(
 
 
 def read_text_table(
-    text: str,
+    text: str | Decoded,
     file: str,
     header_score: HeaderScore,
     columns: tuple[str, ...] | None = None,
     delimiter: str | None = None,
     encoding: str | None = None,
-    utf8: bytes | None = None,
 ) -> RawTable:
     """Split decoded text into a RawTable.
 
-    Text without quotes is split by Arrow's CSV reader (`_read_unquoted`), anything it cannot
+    Text without quotes is split by Arrow's CSV reader (`_read_unquoted`); anything it cannot
     take as plainly as `csv.reader` would falls back to `csv.reader`, so both give the same
-    table and the same problems.
+    table and the same problems. A UTF-8 file is handed to Arrow as its own bytes, and only
+    decoded into one str when csv.reader has to read it.
 
     Args:
-        text: the decoded file (see decode.decode_upload).
+        text: the decoded file (see decode.decode_upload), or the text as a str.
         file: the display name, for problems.
         header_score: scores a row as a header, to find it below title rows.
         columns: field names of a headerless file (`--columns`): every row is data.
         delimiter: force a delimiter ("\\t" for .tsv); else chosen from the first lines.
         encoding: recorded on the table.
-        utf8: `text` as UTF-8 bytes when the file held exactly those (no need to encode again).
 
     Raises:
         InputRejected: empty_file, line_too_long, cell_too_long, too_many_columns,
             too_many_rows, unterminated_quote, bad_quote, ragged_row, duplicate_column, no_rows.
     """
+    shape = _Shape(file, header_score, columns, encoding)
+    utf8 = text.utf8 if isinstance(text, Decoded) else None
+    if utf8 is not None and _is_plain(utf8):
+        lines = _Lines(utf8)
+        try:
+            return _read_utf8(lines, shape, delimiter)
+        except _NotPlain:
+            pass  # the text path below decides, and names the problem if there is one
+    text = text.text if isinstance(text, Decoded) else text
     if not _NOT_BLANK.search(text):
         raise reject(file, "empty_file", expected="read_table")
-    if utf8 is not None:
-        plain = b'"' not in utf8 and utf8.count(b"\r") == utf8.count(b"\r\n")
-    else:
-        plain = '"' not in text and text.count("\r") == text.count("\r\n")
-    lines = _Lines(utf8 if utf8 is not None else text.encode("utf-8")) if plain else None
+    plain = utf8 is None and _is_plain(text)
+    lines = _Lines(text.encode("utf-8")) if plain else None
     long_lines = set()
     if lines is None or lines.longest > limits.MAX_CELL_CHARS:  # bytes: at least the chars
         long_lines = _check_line_lengths(text, file)
@@ -173,7 +181,6 @@ def read_text_table(
         text = text[hint.end() :]
         lines = _Lines(text.encode("utf-8")) if plain else None
     delimiter = delimiter or choose_delimiter(text, header_score)
-    shape = _Shape(file, header_score, columns, encoding)
     if lines is not None and delimiter.isascii():
         try:
             return _read_unquoted(lines.split_by(delimiter, first_line_skipped), shape, long_lines)
@@ -181,6 +188,31 @@ def read_text_table(
             pass  # csv.reader below decides, and names the problem if there is one
     rows, lines_of, measure = _split(text, file, delimiter, long_lines, first_line_skipped)
     return _read_rows(rows, lines_of, measure, shape)
+
+
+def _is_plain(text: str | bytes) -> bool:
+    """No quotes and no lone CR: every row is one line, split at every delimiter."""
+    if isinstance(text, bytes):
+        return b'"' not in text and text.count(b"\r") == text.count(b"\r\n")
+    return '"' not in text and text.count("\r") == text.count("\r\n")
+
+
+def _read_utf8(lines: _Lines, shape: _Shape, delimiter: str | None) -> RawTable:
+    """`_read_unquoted` on a UTF-8 file's bytes, sniffing from its first lines only.
+
+    Raises `_NotPlain` for what the whole text must decide: no line break in the first
+    `_HEAD_BYTES`, blank head, a line long enough to hold an oversized cell, a `sep=` hint.
+    """
+    cut = lines.data.rfind(b"\n", 0, _HEAD_BYTES) if len(lines.data) > _HEAD_BYTES else None
+    if cut == -1 or lines.longest > limits.MAX_CELL_CHARS:
+        raise _NotPlain
+    head = lines.data[:cut].decode("utf-8")
+    if not _NOT_BLANK.search(head) or _SEP_HINT.match(head):
+        raise _NotPlain
+    delimiter = delimiter or choose_delimiter(head, shape.header_score)
+    if not delimiter.isascii():
+        raise _NotPlain
+    return _read_unquoted(lines.split_by(delimiter, 0), shape, set())
 
 
 class _Shape(NamedTuple):
@@ -343,7 +375,7 @@ def _read_unquoted(lines: _Lines, shape: _Shape, long_lines: set[int]) -> RawTab
     )
 
 
-def _arrow_columns(lines: _Lines, rows: np.ndarray, width: int) -> list[pa.Array]:
+def _arrow_columns(lines: _Lines, rows: np.ndarray, width: int) -> list[pa.ChunkedArray]:
     """The lines `rows` (ascending line indices) split into `width` string columns by Arrow.
 
     Arrow reads the bytes from the first to the last of them; the lines in between that are
@@ -382,7 +414,7 @@ def _arrow_columns(lines: _Lines, rows: np.ndarray, width: int) -> list[pa.Array
         raise _NotPlain  # not every line in between is a row or blank
     if not keep.all():
         table = table.filter(pa.array(keep))
-    return [table.column(i).combine_chunks() for i in range(width)]
+    return [table.column(i) for i in range(width)]  # chunks: combining would copy them all
 
 
 def choose_delimiter(text: str, header_score: HeaderScore) -> str:
