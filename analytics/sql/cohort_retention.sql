@@ -9,9 +9,10 @@
 --         calendar months (Dec 31 → Jan 1 is 1). Paid orders after $end are not seen, so the
 --         newest month may be partial. A customer is (shop, customer_id); orders without a
 --         customer id are left out; an order's moment is paid_at, else created_at.
-with paid as (
-    select shop, customer_id,
-           date_trunc('month', coalesce(paid_at, created_at))::date as month
+-- Speed:  only the cohorts shown are joined back to their orders (a customer whose first order
+--         is older is dropped by the HAVING), and `paid` is re-scanned rather than materialised.
+with paid as not materialized (
+    select shop, customer_id, coalesce(paid_at, created_at) as paid_ts
     from orders
     where is_paid
       and customer_id is not null and customer_id <> ''
@@ -19,23 +20,25 @@ with paid as (
       and ($shop is null or shop = $shop)
       and ($platform is null or platform = $platform)
 ),
-first_month as (
-    select shop, customer_id, min(month) as cohort_month
+cohort_customers as (
+    select shop, customer_id, date_trunc('month', min(paid_ts))::date as cohort_month
     from paid
     group by shop, customer_id
+    having min(paid_ts) >= date_trunc('month', $start::date)
 ),
 cohorts as (
     select cohort_month, count(*) as cohort_size
-    from first_month
-    where cohort_month >= date_trunc('month', $start::date)
+    from cohort_customers
     group by cohort_month
 ),
 active as (
-    select f.cohort_month,
-           date_diff('month', f.cohort_month, p.month) as months_since,
-           count(distinct (p.shop, p.customer_id)) as customers
-    from paid p
-    join first_month f using (shop, customer_id)
+    select cohort_month, months_since, count(*) as customers
+    from (select distinct c.shop, c.customer_id, c.cohort_month,
+                 date_diff('month', c.cohort_month, date_trunc('month', p.paid_ts)::date)
+                   as months_since
+          from paid p
+          join cohort_customers c using (shop, customer_id)
+          where p.paid_ts >= date_trunc('month', $start::date))
     group by all
 ),
 grid as (

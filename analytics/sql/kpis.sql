@@ -28,22 +28,30 @@ with t as (
       and ($shop is null or shop = $shop)
       and ($platform is null or platform = $platform)
 ),
-o_scoped as (
-    select *, coalesce(paid_at, created_at) as paid_ts
+-- The orders side reads only the period's paid orders (plus a count of those created in it):
+-- distinct buyers = distinct customer ids + distinct order ids of paid orders without one
+-- (the two kinds never coincide), without building a text key per row.
+o_paid as (
+    select nullif(customer_id, '') as customer, order_id, pay_amount
     from orders
-    where ($shop is null or shop = $shop)
+    where is_paid
+      and coalesce(paid_at, created_at) >= $start::date
+      and coalesce(paid_at, created_at) < $end::date + interval 1 day
+      and ($shop is null or shop = $shop)
       and ($platform is null or platform = $platform)
 ),
 o as (
-    select count(*) filter (where created_at >= $start::date
-                              and created_at < $end::date + interval 1 day)::bigint as o_orders,
-           count(*) filter (where paid_moment)::bigint                           as o_paid_orders,
-           count(distinct coalesce('c:' || nullif(customer_id, ''), 'o:' || order_id))
-             filter (where paid_moment)::bigint                                  as o_paying_buyers,
-           sum(pay_amount) filter (where paid_moment)::double                    as o_gmv
-    from (select *, coalesce(is_paid, false) and paid_ts >= $start::date
-                    and paid_ts < $end::date + interval 1 day as paid_moment
-          from o_scoped)
+    select (select count(*)
+            from orders
+            where created_at >= $start::date and created_at < $end::date + interval 1 day
+              and ($shop is null or shop = $shop)
+              and ($platform is null or platform = $platform))::bigint       as o_orders,
+           count(*)::bigint                                                   as o_paid_orders,
+           (count(distinct customer)
+             + count(distinct case when customer is null then order_id end))::bigint
+                                                                              as o_paying_buyers,
+           sum(pay_amount)::double                                            as o_gmv
+    from o_paid
 )
 select t.*, o.*,
        o.o_gmv / nullif(o.o_paying_buyers, 0) as o_aov
