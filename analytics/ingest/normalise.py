@@ -564,7 +564,7 @@ def _column(parsed: dict[str, pd.Series], field: str, n: int, dtype: str) -> pd.
         return parsed[field]
     if dtype == "object":
         return pd.Series([None] * n, dtype=object)
-    return pd.Series(pd.array([None] * n, dtype=dtype))
+    return pd.Series(index=pd.RangeIndex(n), dtype=dtype)  # all missing, without a list of n
 
 
 def _money(series: pd.Series) -> pd.Series:
@@ -813,8 +813,9 @@ def _orders(table: _Table, parsed: dict[str, pd.Series], currency: str | None) -
     line_amount = _line_amount(data)
     if line_amount is not None:
         data["_amount"] = line_amount
-    multi = data["order_id"].duplicated(keep=False)
-    data = _merge_lines(table, data) if multi.any() else data.reset_index(drop=True)
+    order_ids = _arrow(data["order_id"])
+    multi = pc.count_distinct(order_ids).as_py() < len(order_ids)  # ids are never null here
+    data = _merge_lines(table, data) if multi else data.reset_index(drop=True)
     n = len(data)
     table.lines = data["_line"].to_numpy()
     empty = data["created_at"].isna().to_numpy()
@@ -864,7 +865,7 @@ def _orders(table: _Table, parsed: dict[str, pd.Series], currency: str | None) -
     cols = {f: _nullable(data, f, n, t) for f, t in TABLES["orders"].columns}
     cols.update(
         platform=pd.Series([table.platform] * n, dtype=object),
-        status=status.astype(object).where(status.notna(), None),
+        status=status,
         is_paid=is_paid,
         pay_amount=_money(amount),
         refund_amount=_money(refund),
@@ -933,16 +934,16 @@ def _status(table: _Table, data: pd.DataFrame) -> pd.Series:
     """Canonical status; unknown texts become NULL and are listed in a notice."""
     if "status" not in data:
         return pd.Series([None] * len(data), dtype=object)
-    raw = data["status"]
-    uniques = raw.dropna().unique()
-    lookup = {text: _canonical_status(text) for text in uniques}
-    status = raw.map(lookup).astype(object)
-    unknown = [str(t) for t in uniques if lookup[t] is None]
+    raw = _arrow(data["status"])
+    uniques = pc.unique(raw.drop_null())
+    canonical = [_canonical_status(text) for text in uniques.to_pylist()]
+    status = pc.take(pa.array(canonical, pa.string()), pc.index_in(raw, value_set=uniques))
+    unknown = [t for t, c in zip(uniques.to_pylist(), canonical, strict=True) if c is None]
     if unknown:
         table.notices.append(
             Notice("unknown_status", {"count": len(unknown), "statuses": ", ".join(unknown[:5])})
         )
-    return status.where(status.notna(), None)
+    return _series(status, data.index)
 
 
 def _canonical_status(text: object) -> str | None:
