@@ -62,7 +62,8 @@ grain = (
 trend = cached.conversion_trend(view, grain)
 if not layout.empty_note(trend, "ui.conversion.no_trend"):
     st.plotly_chart(
-        charts.rate_trend(
+        layout.figure(
+            charts.rate_trend,
             trend,
             {
                 "pay_conversion": t("metric.pay_conversion"),
@@ -77,7 +78,8 @@ if not layout.empty_note(trend, "ui.conversion.no_trend"):
     )
     if trend["inquiry_conversion"].notna().any():
         st.plotly_chart(
-            charts.rate_trend(
+            layout.figure(
+                charts.rate_trend,
                 trend,
                 {"inquiry_conversion": t("ui.col.inquiry_conversion")},
                 t,

@@ -31,7 +31,7 @@ before = cached.funnel(view.with_period(view.period.previous()), window_days=win
 left, right = st.columns(2)
 with left:
     st.subheader(t("ui.funnel.now"))
-    st.plotly_chart(charts.funnel_chart(now, t), key="funnel.chart")
+    st.plotly_chart(layout.figure(charts.funnel_chart, now, t), key="funnel.chart")
     st.caption(t(f"ui.funnel.source.{now.source}"))
     if now.browse_depth is not None:
         st.metric(t("ui.funnel.browse_depth"), f"{now.browse_depth:.2f}")
@@ -41,7 +41,9 @@ with left:
 with right:
     st.subheader(t("ui.funnel.compare"))
     st.plotly_chart(
-        charts.funnel_compare(now, before, t, (t("ui.common.before"), t("ui.common.now"))),
+        layout.figure(
+            charts.funnel_compare, now, before, t, (t("ui.common.before"), t("ui.common.now"))
+        ),
         key="funnel.compare",
     )
 
@@ -82,7 +84,9 @@ if not layout.empty_note(per_channel, "ui.funnel.no_channels"):
         key="funnel.channels",
     )
     if shown:
-        st.plotly_chart(charts.channel_funnels(per_channel, t, shown), key="funnel.channel_chart")
+        st.plotly_chart(
+            layout.figure(charts.channel_funnels, per_channel, t, shown), key="funnel.channel_chart"
+        )
 
 st.subheader(t("ui.funnel.trend"))
 grain = (
@@ -98,7 +102,8 @@ grain = (
 trend = cached.stage_trend(view, grain)
 if not layout.empty_note(trend, "ui.funnel.no_trend"):
     st.plotly_chart(
-        charts.long_trend(
+        layout.figure(
+            charts.long_trend,
             trend,
             "step_rate",
             "stage",

@@ -69,7 +69,8 @@ if plan.per_channel is not None and len(plan.per_channel):
         )
     with right:
         st.plotly_chart(
-            charts.bars(
+            layout.figure(
+                charts.bars,
                 plan.per_channel,
                 "channel",
                 "visitors_per_day",

@@ -31,5 +31,7 @@ split = cached.gmv_change(view)
 if split is None or split.gmv_before in (None, 0) or split.gmv_now in (None, 0):
     st.info(t("ui.overview.no_gmv_split"))
 else:
-    st.plotly_chart(charts.waterfall(split, t, view.currency), key="overview.waterfall")
+    st.plotly_chart(
+        layout.figure(charts.waterfall, split, t, view.currency), key="overview.waterfall"
+    )
     st.caption(t("ui.overview.gmv_caption"))

@@ -24,5 +24,5 @@ whole = st.toggle(t("ui.repeat.cohort_all"), value=True, key="repeat.cohort_all"
 cohort_view = layout.whole_data_view(view) if whole else view
 cohorts = cached.cohort_table(cohort_view)
 if not layout.empty_note(cohorts, "ui.repeat.no_cohorts"):
-    st.plotly_chart(charts.cohort_heatmap(cohorts, t), key="repeat.cohorts")
+    st.plotly_chart(layout.figure(charts.cohort_heatmap, cohorts, t), key="repeat.cohorts")
     st.caption(t("ui.repeat.cohort_caption"))

@@ -34,12 +34,13 @@ st.caption(t("ui.traffic.table_caption"))
 left, right = st.columns(2)
 with left:
     st.plotly_chart(
-        charts.bars(summary, "channel", "visitors", t, title=t("metric.visitors")),
+        layout.figure(charts.bars, summary, "channel", "visitors", t, title=t("metric.visitors")),
         key="traffic.visitors_bars",
     )
 with right:
     st.plotly_chart(
-        charts.bars(
+        layout.figure(
+            charts.bars,
             summary,
             "channel",
             "pay_conversion",
@@ -53,8 +54,12 @@ with right:
 
 st.subheader(t("ui.traffic.bubble_title"))
 st.plotly_chart(
-    charts.bubble(
-        summary, t, view.currency, axis_labels=(t("metric.visitors"), t("metric.pay_conversion"))
+    layout.figure(
+        charts.bubble,
+        summary,
+        t,
+        view.currency,
+        axis_labels=(t("metric.visitors"), t("metric.pay_conversion")),
     ),
     key="traffic.bubble",
 )
@@ -84,8 +89,14 @@ grain = (
 trend = cached.channel_trend(view, grain)
 if not layout.empty_note(trend, "ui.traffic.no_trend"):
     st.plotly_chart(
-        charts.long_trend(
-            trend, metric, "channel", t, grain=grain, percent=metric == "pay_conversion"
+        layout.figure(
+            charts.long_trend,
+            trend,
+            metric,
+            "channel",
+            t,
+            grain=grain,
+            percent=metric == "pay_conversion",
         ),
         key="traffic.trend",
     )

@@ -144,3 +144,28 @@ def test_remembered_results_are_per_version_and_equal_the_metric(
     with connection(path, "another version") as con:
         assert kpi_comparison(con, period, Scope()) == expected[0]
     assert len(opens) == 2
+
+
+def test_a_figure_is_built_once_per_data_and_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pandas as pd
+
+    from analytics.i18n import t as translate
+    from ui import charts
+
+    monkeypatch.setattr(charts, "_figures", charts.OrderedDict())
+    frame = pd.DataFrame(
+        {"channel": ["搜索", "推荐"], "visitors": [120, 80], "pay_conversion": [0.03, 0.02]}
+    )
+
+    def t_en(key: str, **params: object) -> str:
+        return translate(key, "en", **params)
+
+    def build(data: pd.DataFrame, lang: str) -> object:
+        return charts.remembered(charts.bars, data, "channel", "visitors", t_en, lang=lang)
+
+    first = build(frame, "en")
+    assert build(frame.copy(), "en") is first  # an equal copy, as st.cache_data hands out
+    assert first.to_json() == charts.bars(frame, "channel", "visitors", t_en).to_json()
+    assert build(frame, "zh") is not first
+    changed = frame.assign(visitors=[120, 81])
+    assert list(build(changed, "en").data[0].y) == [120, 81]

@@ -11,6 +11,10 @@ Tests check the data behind a figure (`fig.data[0].x` …), not pixels.
 
 from __future__ import annotations
 
+import hashlib
+import pickle
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -28,6 +32,67 @@ MISSING_COLOR = "#B0B0B0"
 MAX_SIDE_BY_SIDE = 6
 
 Translate = Callable[..., str]
+
+# Figures built before, by builder, language and arguments (see `remembered`).
+FIGURE_ENTRIES = 128
+_figures: OrderedDict[bytes, go.Figure] = OrderedDict()
+_figures_lock = threading.Lock()
+
+
+def _plain(value: Any) -> Any:
+    """`value` for a cache key: callables by name and source line, containers element-wise."""
+    if callable(value) and not isinstance(value, type):
+        code = getattr(value, "__code__", None)
+        return (
+            "callable",
+            getattr(value, "__module__", None),
+            getattr(value, "__qualname__", repr(type(value))),
+            code and (code.co_filename, code.co_firstlineno),
+        )
+    if isinstance(value, pd.DataFrame | pd.Series):
+        # A frame's pickle differs between equal copies (st.cache_data hands out copies), so
+        # frames are keyed by their labels, dtypes and per-row content hashes.
+        columns = value.columns if isinstance(value, pd.DataFrame) else [value.name]
+        dtypes = value.dtypes if isinstance(value, pd.DataFrame) else [value.dtype]
+        rows = pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes()
+        return ("frame", tuple(map(str, columns)), tuple(map(str, dtypes)), rows)
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, *(_plain(v) for v in value))
+    if isinstance(value, dict):
+        return ("dict", *((k, _plain(v)) for k, v in value.items()))
+    return value
+
+
+def remembered(build: Callable[..., go.Figure], *args: Any, lang: str, **kwargs: Any) -> go.Figure:
+    """`build(*args, **kwargs)`, or the figure it returned before for equal arguments.
+
+    Building a Plotly figure (every property validated) was 50-70 % of a cached rerun's CPU on
+    the funnel, traffic, conversion and repeat pages. The key is the builder, `lang` and the
+    pickled arguments (frames, results, labels). Callable arguments (`t`, label functions) are
+    keyed by name and source line, so they must depend only on the language, as every
+    translate/label function does. The figure is shared: callers pass it to st.plotly_chart,
+    which only reads it, and must not change it.
+    """
+    try:
+        key = hashlib.sha256(
+            pickle.dumps(
+                (build.__module__, build.__qualname__, lang, _plain(args), _plain(kwargs)),
+                protocol=pickle.HIGHEST_PROTOCOL,
+            )
+        ).digest()
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return build(*args, **kwargs)
+    with _figures_lock:
+        found = _figures.get(key)
+        if found is not None:
+            _figures.move_to_end(key)
+            return found
+    fig = build(*args, **kwargs)
+    with _figures_lock:
+        _figures[key] = fig
+        while len(_figures) > FIGURE_ENTRIES:
+            _figures.popitem(last=False)
+    return fig
 
 
 def _layout(fig: go.Figure, title: str | None = None, height: int = 380) -> go.Figure:

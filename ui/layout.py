@@ -6,7 +6,7 @@ catalogue templates; user strings (channel names) are shown with `st.text`, neve
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pandas as pd
@@ -75,6 +75,13 @@ def has_kind(kind: str) -> bool:
     """Whether the workspace on screen holds rows of `kind`."""
     cov = coverage()
     return bool(cov is not None and cov.rows_by_kind.get(kind))
+
+
+def figure(build: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """`build(*args, **kwargs)` (a ui/charts.py builder), remembered for this language."""
+    from ui import charts
+
+    return charts.remembered(build, *args, lang=language(), **kwargs)
 
 
 def empty_note(frame: pd.DataFrame | None, message_key: str) -> bool:
@@ -350,7 +357,8 @@ def dsr_chart(snapshots: pd.DataFrame) -> Any:
     """DSR snapshot trend: own scores as lines, peer averages dashed."""
     from ui import charts
 
-    return charts.score_trend(
+    return figure(
+        charts.score_trend,
         snapshots,
         "date",
         {dim: t(f"ui.dsr.{dim}") for dim in DSR_DIMENSIONS},
@@ -362,8 +370,8 @@ def rolling_chart(rolling: pd.DataFrame) -> Any:
     """Rolling 180-day DSR computed from review rows."""
     from ui import charts
 
-    return charts.score_trend(
-        rolling, "date", {dim: t(f"ui.dsr.{dim}") for dim in DSR_DIMENSIONS}, {}
+    return figure(
+        charts.score_trend, rolling, "date", {dim: t(f"ui.dsr.{dim}") for dim in DSR_DIMENSIONS}, {}
     )
 
 
@@ -372,7 +380,8 @@ def distribution_chart(distribution: pd.DataFrame) -> Any:
     from ui import charts
 
     stars = [int(r) for r in distribution["rating"]]
-    return charts.histogram_bars(
+    return figure(
+        charts.histogram_bars,
         [f"{s}★" for s in stars],
         distribution["reviews"].tolist(),
         colors=["#E15759" if s <= 2 else charts.PALETTE[0] for s in stars],
