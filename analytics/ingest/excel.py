@@ -28,12 +28,16 @@ import io
 import re
 import zipfile
 import zlib
+from typing import Any, NamedTuple
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
 
 from analytics.ingest import limits
 from analytics.ingest.limits import reject
-from analytics.ingest.model import Notice, RawTable
+from analytics.ingest.model import Notice, RawTable, empty_as_null
 from analytics.ingest.text_table import (
     HEADER_LIKELY,
     HEADER_SEARCH_ROWS,
@@ -55,6 +59,7 @@ _ZIP_ERRORS = (
     zlib.error,
 )
 _XML_HEAD_BYTES = 64 * 1024
+_TAIL_ROWS = 50  # the last rows checked for notes lines (more only when all of them are)
 _SCAN_CHUNK = 4 * 1024 * 1024
 # A worksheet part: "xl/worksheets/sheet1.xml".
 _WORKSHEET = re.compile(r"xl/worksheets/[^/]+\.xml")
@@ -101,7 +106,7 @@ def read_workbook(data: bytes, file: str, header_score: HeaderScore, kind: str) 
 
     tables: list[RawTable] = []
     for name, grid in grids.items():
-        if grid:
+        if grid.rows:
             table = _table(grid, file, name, header_score)
             if name in sheet_parts:
                 _check_formulas(data, sheet_parts[name], file, table)
@@ -237,9 +242,16 @@ def _scan_formulas(data: bytes, part: str, file: str, table: RawTable) -> None:
             tail = window[-4096:]
 
 
-def _grid(workbook: CalamineWorkbook, name: str, file: str) -> list[tuple[int, list[str | None]]]:
-    """The sheet's non-empty rows as (sheet row number, cells as text), width trimmed to the
-    last column holding anything."""
+class _Grid(NamedTuple):
+    """A sheet's non-empty rows: calamine's values (empty cells ""), trimmed to the last
+    column holding anything, and each row's sheet row number."""
+
+    numbers: list[int]
+    rows: list[list[Any]]
+
+
+def _grid(workbook: CalamineWorkbook, name: str, file: str) -> _Grid:
+    """Read one sheet's values (see `_Grid`)."""
     sheet = workbook.get_sheet_by_name(name)
     # Before reading any cell: even with all title rows above the header, too many rows.
     if sheet.height > limits.MAX_ROWS + HEADER_SEARCH_ROWS + 1:
@@ -247,38 +259,123 @@ def _grid(workbook: CalamineWorkbook, name: str, file: str) -> list[tuple[int, l
             file, "too_many_rows", sheet=name, found=str(sheet.height), limit=limits.MAX_ROWS
         )
     limits.check_columns(file, sheet.width, 1, name)
-    rows = []
-    width = 0
-    for number, values in enumerate(sheet.to_python(skip_empty_area=False), start=1):
-        cells = [cell_text(v) for v in values]
-        filled = [i for i, cell in enumerate(cells) if cell is not None]
-        if filled:
-            width = max(width, filled[-1] + 1)
-            rows.append((number, cells))
-    return [(number, cells[:width]) for number, cells in rows]
+    values = sheet.to_python(skip_empty_area=False)
+    numbers = [n for n, row in enumerate(values, start=1) if row.count("") < len(row)]
+    rows = [values[n - 1] for n in numbers]
+    width = max((len(row) - _empty_tail(row) for row in rows), default=0)
+    if rows and width < len(rows[0]):
+        rows = [row[:width] for row in rows]
+    return _Grid(numbers, rows)
 
 
-def _table(
-    grid: list[tuple[int, list[str | None]]], file: str, sheet: str, header_score: HeaderScore
-) -> RawTable:
-    """A sheet's rows → RawTable: header found below title rows, notes rows cut off the end."""
-    lines = [number for number, _ in grid]
-    rows = [cells for _, cells in grid]
-    start = find_header_row(rows, header_score)
+def _empty_tail(row: list[Any]) -> int:
+    """How many cells at the end of `row` are empty."""
+    count = 0
+    for value in reversed(row):
+        if value != "":
+            break
+        count += 1
+    return count
+
+
+def _table(grid: _Grid, file: str, sheet: str, header_score: HeaderScore) -> RawTable:
+    """A sheet's rows → RawTable: header found below title rows, notes rows cut off the end.
+
+    Only the rows the header search and the notes check look at become text one cell at a
+    time; the data rows become text a column at a time (`_column_text`).
+    """
+    lines, rows = grid.numbers, grid.rows
+    head = [[cell_text(v) for v in row] for row in rows[:HEADER_SEARCH_ROWS]]
+    start = find_header_row(head, header_score)
     notices: list[Notice] = []
     if start:
         notices.append(Notice("title_rows_skipped", {"count": start, "line": lines[start]}))
+    header = name_header(file, head[start], lines[start], header_score, sheet)
     data, data_lines = rows[start + 1 :], lines[start + 1 :]
-    header = name_header(file, rows[start], lines[start], header_score, sheet)
-    data, data_lines, dropped = drop_notes(data, data_lines, len(header))
+    tail = [[cell_text(v) for v in row] for row in data[-_TAIL_ROWS:]]
+    kept, _, dropped = drop_notes(tail, data_lines[-_TAIL_ROWS:], len(header))
+    if not kept and len(tail) < len(data):  # more notes than the tail: check every row
+        every = [[cell_text(v) for v in row] for row in data]
+        kept, _, dropped = drop_notes(every, data_lines, len(header))
+        tail = every
+    end = len(data) - (len(tail) - len(kept))
+    data, data_lines = data[:end], data_lines[:end]
     limits.check_rows(file, len(data), sheet)
-    table = RawTable.from_rows(
-        file, header, data, data_lines, lines[start], encoding=None, sheet=sheet
+    cells = list(zip(*data, strict=True)) if data else [()] * len(header)
+    table = RawTable(
+        file=file,
+        header=header,
+        columns=[_column_text(column) for column in cells],
+        line_numbers=np.asarray(data_lines, dtype=np.int64),
+        header_line=lines[start],
+        encoding=None,
+        sheet=sheet,
     )
-    table.notices = notices + unnamed_notices(rows[start], table.columns, lines[start])
+    table.notices = notices + unnamed_notices(head[start], table.columns, lines[start])
     if dropped:
         table.notices.append(Notice("notes_rows_dropped", dropped))
     return table
+
+
+def _column_text(values: tuple[Any, ...]) -> pa.Array:
+    """One column of calamine values as text, exactly as `cell_text` writes each cell.
+
+    A column of strings, or of one type of number or date-time beside empty cells, is
+    converted by Arrow in one go; any other mix goes cell by cell.
+    """
+    if set(map(type, values)) == {str}:
+        return empty_as_null(pa.array(values, type=pa.string()))
+    cells = np.array(values, dtype=object)
+    filled = cells != ""
+    kinds = set(map(type, cells[filled]))
+    converter = _UNIFORM.get(kinds.pop()) if len(kinds) == 1 else None
+    if converter is None:
+        return pa.array([cell_text(v) for v in values], type=pa.string())
+    text = np.full(len(values), None, dtype=object)
+    text[filled] = converter(cells[filled]).to_numpy(zero_copy_only=False)
+    return pa.array(text, type=pa.string())
+
+
+def _floats_text(values: np.ndarray) -> pa.Array:
+    """Floats as `cell_text` writes them: integral ones without ".0", others by their shortest
+    repr. Arrow's shortest form equals repr where it has no exponent and |x| >= 1e-4; the rest
+    (tiny, huge) are written by Python."""
+    numbers = values.astype(np.float64)
+    whole = (numbers == np.floor(numbers)) & (np.abs(numbers) < 2**63)
+    shortest = pc.cast(pa.array(numbers), pa.string())
+    integers = pc.cast(pa.array(np.where(whole, numbers, 0).astype(np.int64)), pa.string())
+    text = pc.if_else(pa.array(whole), integers, shortest)
+    exponent = pc.match_substring(shortest, "e").to_numpy(zero_copy_only=False)
+    odd = np.flatnonzero(~whole & ((np.abs(numbers) < 1e-4) | exponent))
+    if not odd.size:
+        return text
+    cells = text.to_numpy(zero_copy_only=False).astype(object)
+    cells[odd] = [cell_text(float(x)) for x in numbers[odd]]
+    return pa.array(cells, type=pa.string())
+
+
+def _integers_text(values: np.ndarray) -> pa.Array:
+    return pc.cast(pa.array(values.tolist(), type=pa.int64()), pa.string())
+
+
+def _datetimes_text(values: np.ndarray) -> pa.Array:
+    """Date-times rounded to the second, "YYYY-MM-DD HH:MM:SS" (see `_round_second`)."""
+    micros = pa.array(values.tolist(), type=pa.timestamp("us")).cast(pa.int64()).to_numpy()
+    seconds = pa.array((micros + 500_000) // 1_000_000, type=pa.int64()).cast(pa.timestamp("s"))
+    return pc.strftime(seconds, format="%Y-%m-%d %H:%M:%S")
+
+
+def _dates_text(values: np.ndarray) -> pa.Array:
+    return pc.strftime(pa.array(values.tolist(), type=pa.date32()), format="%Y-%m-%d")
+
+
+_UNIFORM = {
+    float: _floats_text,
+    int: _integers_text,
+    dt.datetime: _datetimes_text,
+    dt.date: _dates_text,
+}
+"""The cell types whose columns `_column_text` converts in one go."""
 
 
 def cell_text(value: object) -> str | None:
