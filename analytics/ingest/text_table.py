@@ -193,8 +193,10 @@ def read_text_table(
 def _is_plain(text: str | bytes) -> bool:
     """No quotes and no lone CR: every row is one line, split at every delimiter."""
     if isinstance(text, bytes):
-        return b'"' not in text and text.count(b"\r") == text.count(b"\r\n")
-    return '"' not in text and text.count("\r") == text.count("\r\n")
+        lone_cr = b"\r" in text and text.count(b"\r") != text.count(b"\r\n")
+        return b'"' not in text and not lone_cr
+    lone_cr = "\r" in text and text.count("\r") != text.count("\r\n")
+    return '"' not in text and not lone_cr
 
 
 def _read_utf8(lines: _Lines, shape: _Shape, delimiter: str | None) -> RawTable:
