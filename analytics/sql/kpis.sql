@@ -28,11 +28,11 @@ with t as (
       and ($shop is null or shop = $shop)
       and ($platform is null or platform = $platform)
 ),
--- The orders side reads only the period's paid orders (plus a count of those created in it):
--- distinct buyers = distinct customer ids + distinct order ids of paid orders without one
--- (the two kinds never coincide), without building a text key per row.
+-- The orders side reads only the period's orders: paying buyers = distinct customer ids of the
+-- paid orders + distinct order ids of those without one (the two kinds never coincide), each
+-- counted over its own rows, without building a text key per row.
 o_paid as (
-    select nullif(customer_id, '') as customer, order_id, pay_amount
+    select nullif(customer_id, '') as customer, pay_amount
     from orders
     where is_paid
       and coalesce(paid_at, created_at) >= $start::date
@@ -48,8 +48,13 @@ o as (
               and ($platform is null or platform = $platform))::bigint       as o_orders,
            count(*)::bigint                                                   as o_paid_orders,
            (count(distinct customer)
-             + count(distinct case when customer is null then order_id end))::bigint
-                                                                              as o_paying_buyers,
+             + (select count(distinct order_id)
+                from orders
+                where is_paid and coalesce(customer_id, '') = ''
+                  and coalesce(paid_at, created_at) >= $start::date
+                  and coalesce(paid_at, created_at) < $end::date + interval 1 day
+                  and ($shop is null or shop = $shop)
+                  and ($platform is null or platform = $platform)))::bigint  as o_paying_buyers,
            sum(pay_amount)::double                                            as o_gmv
     from o_paid
 )
