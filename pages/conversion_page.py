@@ -61,29 +61,28 @@ grain = (
 )
 trend = cached.conversion_trend(view, grain)
 if not layout.empty_note(trend, "ui.conversion.no_trend"):
+    visitor_rates, step_rates = layout.conversion_series(trend)
     st.plotly_chart(
         layout.figure(
             charts.rate_trend,
             trend,
-            {
-                "pay_conversion": t("metric.pay_conversion"),
-                "order_conversion": t("ui.col.order_conversion"),
-                "payment_rate": t("ui.col.payment_rate"),
-            },
+            visitor_rates,
             t,
             grain=grain,
             hlines=layout.target_lines(targets),
+            title=t("ui.conversion.visitor_rates_title"),
         ),
         key="conversion.trend",
     )
-    if trend["inquiry_conversion"].notna().any():
+    if step_rates:
         st.plotly_chart(
             layout.figure(
                 charts.rate_trend,
                 trend,
-                {"inquiry_conversion": t("ui.col.inquiry_conversion")},
+                step_rates,
                 t,
                 grain=grain,
+                title=t("ui.conversion.step_rates_title"),
             ),
             key="conversion.inquiry_trend",
         )
@@ -93,11 +92,6 @@ st.subheader(t("ui.conversion.products_title"))
 products = cached.product_conversion(view)
 if not layout.empty_note(products, "ui.conversion.no_products"):
     table = layout.product_table(products, targets)
-    st.dataframe(
-        table,
-        hide_index=True,
-        key="conversion.products",
-        column_config=layout.product_table_config(table, view.currency),
-    )
+    layout.product_table_show(table, view.currency, key="conversion.products")
     layout.csv_download(table, "products", key="conversion.csv")
     st.caption(t("ui.conversion.presale_caption"))

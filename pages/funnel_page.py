@@ -52,12 +52,7 @@ report = cached.find_leaks(view)
 st.text(layout.leak_verdict(report))
 findings = layout.findings_frame(report.findings)
 if not layout.empty_note(findings, "ui.funnel.no_findings"):
-    st.dataframe(
-        findings,
-        hide_index=True,
-        key="funnel.leaks",
-        column_config=layout.findings_config(findings, view.currency),
-    )
+    layout.findings_table(findings, view.currency, key="funnel.leaks")
     st.caption(t("ui.funnel.leak_caption"))
 if getattr(report, "immature_days", None):
     st.caption(t("ui.leak.immature", days=len(report.immature_days)))
@@ -65,12 +60,7 @@ if getattr(report, "immature_days", None):
 channel_findings = layout.findings_frame(report.channel_findings or (), with_channel=True)
 if len(channel_findings):
     with st.expander(t("ui.funnel.channel_leaks")):
-        st.dataframe(
-            channel_findings,
-            hide_index=True,
-            key="funnel.channel_leaks",
-            column_config=layout.findings_config(channel_findings, view.currency),
-        )
+        layout.findings_table(channel_findings, view.currency, key="funnel.channel_leaks")
 
 st.subheader(t("ui.funnel.by_channel"))
 per_channel = cached.channel_funnels(view)

@@ -50,23 +50,17 @@ aov = c4.slider(
     max_value=defaults.max_aov,
     value=defaults.aov,
     step=1.0,
+    format=layout.money_format(view.currency),
     key="goals.aov",
 )
-st.caption(
-    t("ui.goals.baseline", conversion=f"{defaults.conversion_pct:.2f}%", aov=f"{defaults.aov:,.2f}")
-)
+st.caption(layout.goal_baseline_text(defaults, view.currency))
 
 plan = cached.goal_plan(target, int(days), conversion_pct / 100, aov, defaults.shares)
 layout.goal_cards(plan, defaults, view.currency)
 if plan.per_channel is not None and len(plan.per_channel):
     left, right = st.columns(2)
     with left:
-        st.dataframe(
-            plan.per_channel,
-            hide_index=True,
-            key="goals.per_channel",
-            column_config=layout.table_config(plan.per_channel, view.currency),
-        )
+        layout.show_table(plan.per_channel, "goals.per_channel", view.currency)
     with right:
         st.plotly_chart(
             layout.figure(

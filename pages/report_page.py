@@ -50,12 +50,7 @@ choice = st.selectbox(
 )
 table = layout.report_table(view, choice)
 if not layout.empty_note(table, "ui.report.empty_table"):
-    st.dataframe(
-        table,
-        hide_index=True,
-        key="report.preview",
-        column_config=layout.table_config(table, view.currency),
-    )
+    layout.show_table(table, "report.preview", view.currency)
     st.download_button(
         t("ui.download.csv"),
         data=cached.csv_bytes(table),

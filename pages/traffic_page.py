@@ -22,12 +22,7 @@ if layout.empty_note(summary, "ui.traffic.no_channels"):
 layout.visitor_unit_note(filters.coverage().visitor_unit)
 
 table = layout.channel_table(summary)
-st.dataframe(
-    table,
-    hide_index=True,
-    key="traffic.table",
-    column_config=layout.channel_table_config(table, view.currency),
-)
+layout.channel_table_show(table, view.currency, key="traffic.table")
 layout.csv_download(table, "channels", key="traffic.csv")
 st.caption(t("ui.traffic.table_caption"))
 
@@ -105,10 +100,5 @@ st.subheader(t("ui.traffic.mix_title"))
 split = cached.mix_rate_split(view)
 layout.mix_rate_cards(split)
 if split is not None and split.per_channel is not None and len(split.per_channel):
-    st.dataframe(
-        split.per_channel,
-        hide_index=True,
-        key="traffic.mix_table",
-        column_config=layout.table_config(split.per_channel, view.currency),
-    )
+    layout.mix_table(split.per_channel, view.currency, key="traffic.mix_table")
 st.caption(t("ui.traffic.mix_caption"))

@@ -10,12 +10,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics.i18n import t as translate
 from analytics.metrics.period import Period, Scope
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -281,3 +285,90 @@ def test_report_page_offers_both_reports_and_csv(seeded: Path, use_workspace) ->
     no_exception(at)
     keys = {b.key for b in at.get("download_button")} if at.get("download_button") else set()
     assert at.get("download_button"), keys
+
+
+def shown_cells(element) -> pd.DataFrame:
+    """The text each cell of an st.dataframe shows (the Styler's display values)."""
+    import pyarrow as pa
+
+    styler = element.proto.arrow_data.styler
+    assert styler.display_values, "the table's cells carry their formatted text"
+    return pa.ipc.open_stream(styler.display_values).read_all().to_pandas()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_traffic_table_shows_dashes_not_none_and_card_formats(
+    seeded: Path, use_workspace, lang: str
+) -> None:
+    from analytics.metrics.channels import channel_summary
+    from analytics.workspace import Workspace
+    from ui import columns
+
+    use_workspace(seeded)
+    at = app(lang, "traffic")
+    no_exception(at)
+    with Workspace(seeded).connect() as con:
+        expected = channel_summary(con, *shown_view(at))
+    currency = at.session_state["ui.view"].currency
+    table = at.dataframe[0]
+    cells = shown_cells(table)
+    assert table.proto.placeholder == "—"
+    text = cells.astype(str).to_numpy().ravel().tolist()
+    assert not {"None", "nan", "NaN", "NaT", "<NA>", ""} & set(text)
+    no_cost = expected["ad_cost"].isna()
+    assert no_cost.any() and (~no_cost).any(), "the sample has channels with and without cost"
+    for column in ("ad_cost", "cost_per_visitor", "roi"):
+        assert list(cells.loc[no_cost.to_numpy(), column]) == ["—"] * int(no_cost.sum())
+    for row, channel in enumerate(expected["channel"]):
+        assert cells["channel"][row] == channel
+        conversion = expected["pay_conversion"][row]
+        assert cells["pay_conversion"][row] == columns.rate_text(conversion)
+        visitors, gmv = int(expected["visitors"][row]), float(expected["gmv"][row])
+        assert cells["visitors"][row] == f"{visitors:,}"  # below 10万: exact, in both languages
+        symbol = columns.currency_symbol(currency)
+        # GMV reaches 10万: the whole column in 万 in Chinese, exact money in English
+        assert cells["gmv"][row] == (
+            f"{symbol}{gmv / 1e4:,.2f}万" if lang == "zh" else f"{symbol}{gmv:,.2f}"
+        )
+    assert cells["pay_conversion"][0] == f"{expected['pay_conversion'][0] * 100:.2f}%"
+    assert expected["gmv"].max() >= 1e5 > expected["visitors"].max()
+
+
+def test_mix_split_table_and_cards_are_in_percentage_points(seeded: Path, use_workspace) -> None:
+    from analytics.metrics.leak import mix_rate_split
+    from analytics.workspace import Workspace
+    from ui import columns
+
+    use_workspace(seeded)
+    at = app("en", "traffic")
+    no_exception(at)
+    with Workspace(seeded).connect() as con:
+        split = mix_rate_split(con, *shown_view(at))
+    cards = {m.label: m.value for m in at.metric}
+    assert cards[translate("ui.traffic.rate_effect", "en")] == columns.point_change_text(
+        split.rate_effect
+    )
+    cells = shown_cells(at.dataframe[1])
+    for column in ("mix_effect", "rate_effect"):
+        for row, value in enumerate(split.per_channel[column]):
+            assert cells[column][row] == columns.point_change_text(value)
+            assert cells[column][row].endswith(" pp")
+    assert cells["conversion_now"][0] == columns.rate_text(split.per_channel["conversion_now"][0])
+
+
+def test_funnel_leak_changes_are_in_points_and_rates_by_one_rule(
+    seeded: Path, use_workspace
+) -> None:
+    from analytics.metrics.leak import find_leaks
+    from analytics.workspace import Workspace
+
+    use_workspace(seeded)
+    at = app("zh", "funnel")
+    no_exception(at)
+    with Workspace(seeded).connect() as con:
+        report = find_leaks(con, *shown_view(at))
+    cells = shown_cells(at.dataframe[0])
+    for row, finding in enumerate(report.findings):
+        now = finding.rate_now * 100
+        assert cells["rate_now"][row] == (f"{now:.2f}%" if now < 10 else f"{now:.1f}%")
+        assert cells["change"][row].endswith(" pp")

@@ -86,25 +86,58 @@ def count_text(value: Any, lang: str) -> str:
     return compact_number(float(value), lang)
 
 
-def rate_text(value: Any, digits: int = 2) -> str:
-    """A rate as a percentage, e.g. 0.0325 → "3.25%"; "—" when missing (no denominator)."""
+MISSING = "—"
+
+
+def percent_text(value: Any, signed: bool = False) -> str:
+    """A fraction as a percentage, by one rule everywhere (cards, tables, charts, zh and en):
+    two decimals below 10 % (conversion rates differ in the second decimal), one from 10 % up.
+
+    >>> percent_text(0.04), percent_text(0.0225), percent_text(0.4494), percent_text(1.0)
+    ('4.00%', '2.25%', '44.9%', '100.0%')
+    >>> percent_text(-0.1554, signed=True), percent_text(None)
+    ('-15.5%', '—')
+    """
     if _missing(value):
-        return "—"
-    return f"{float(value) * 100:.{digits}f}%"
+        return MISSING
+    percent = float(value) * 100
+    digits = 2 if abs(percent) < 9.995 else 1
+    text = f"{percent:+.{digits}f}%" if signed else f"{percent:.{digits}f}%"
+    return _no_negative_zero(text)
+
+
+def _no_negative_zero(text: str) -> str:
+    """ "-0.00%" / "+0.00 pp" → "0.00%" / "0.00 pp": a change that rounds to zero has no sign."""
+    digits = text.lstrip("+-")
+    if not any(ch in "123456789" for ch in digits):
+        return digits
+    return text
+
+
+def rate_text(value: Any) -> str:
+    """A rate as a percentage, e.g. 0.0325 → "3.25%"; "—" when missing (no denominator)."""
+    return percent_text(value)
 
 
 def change_text(value: Any) -> str | None:
-    """A relative change for st.metric's delta, e.g. 0.052 → "+5.2%"; None when missing."""
+    """A relative change for st.metric's delta, e.g. 0.052 → "+5.20%"; None when missing."""
     if _missing(value):
         return None
-    return f"{float(value) * 100:+.1f}%"
+    return percent_text(value, signed=True)
 
 
 def point_change_text(value: Any) -> str | None:
-    """A change of a rate in percentage points, e.g. 0.004 → "+0.40 pp"."""
+    """A change of a rate in percentage points, e.g. 0.004 → "+0.40 pp"; None when missing."""
     if _missing(value):
         return None
-    return f"{float(value) * 100:+.2f} pp"
+    return _no_negative_zero(f"{float(value) * 100:+.2f} pp")
+
+
+def number_text(value: Any, digits: int = 2) -> str:
+    """A plain number with `digits` decimals and thousands separators (scores, ratios)."""
+    if _missing(value):
+        return MISSING
+    return f"{float(value):,.{digits}f}"
 
 
 def money(label: str, currency: str | None, **kwargs: Any) -> Any:
@@ -174,7 +207,6 @@ RATE_COLUMNS = frozenset(
         "visitors_change",
         "pay_conversion_change",
         "gmv_change",
-        "change",
         "conversion_now",
         "conversion_before",
         "share_now",
@@ -201,7 +233,101 @@ COUNT_COLUMNS = frozenset(
         "months_since",
     }
 )
-RELATIVE_CHANGE_COLUMNS = frozenset({"visitors_change", "gmv_change"})
+RELATIVE_CHANGE_COLUMNS = frozenset({"visitors_change", "gmv_change", "pay_conversion_change"})
+# Changes of a rate, shown in percentage points like the cards ("+0.40 pp").
+POINT_COLUMNS = frozenset({"mix_effect", "rate_effect", "change"})
+DECIMAL_COLUMNS = frozenset({"roi", "browse_depth", "average", "median_days_to_second"})
+# Tables bigger than this keep Streamlit's own column formats (no per-cell text).
+STYLED_CELLS = 50_000
+
+
+def column_kind(column: str, kinds: dict[str, str] | None = None) -> str | None:
+    """How a metrics column is shown: money, rate, change, points, count, pvalue, decimal,
+    decimal1, or None (as it is). `kinds` overrides per column."""
+    if kinds and column in kinds:
+        return kinds[column]
+    if column in MONEY_COLUMNS:
+        return "money"
+    if column in RELATIVE_CHANGE_COLUMNS:
+        return "change"
+    if column in RATE_COLUMNS:
+        return "rate"
+    if column in POINT_COLUMNS:
+        return "points"
+    if column in COUNT_COLUMNS:
+        return "count"
+    if column == "p_value":
+        return "pvalue"
+    if column in DECIMAL_COLUMNS:
+        return "decimal"
+    if column == "lost_payments":
+        return "decimal1"
+    return None
+
+
+# In Chinese, a money or count column whose largest value reaches 10万 is shown in 万, every
+# cell of it (one unit per column, so a column reads down without switching units).
+WAN_COLUMN_FROM = 1e5
+
+
+def exact_text(value: Any, symbol: str = "", wan: bool = False) -> str:
+    """A table number: thousands separators (money: two decimals), or in 万 with two decimals.
+
+    >>> exact_text(4846.97, "¥"), exact_text(35841), exact_text(112588.11, "¥", wan=True)
+    ('¥4,846.97', '35,841', '¥11.26万')
+    """
+    if _missing(value):
+        return MISSING
+    amount = float(value)
+    sign = "-" if amount < 0 else ""
+    size = abs(amount)
+    if wan:
+        return f"{sign}{symbol}{size / 1e4:,.2f}万"
+    if symbol or not size.is_integer():
+        return f"{sign}{symbol}{size:,.2f}"
+    return f"{sign}{int(size):,}"
+
+
+def cell_text(
+    kind: str | None, value: Any, currency: str | None, lang: str, wan: bool = False
+) -> str:
+    """One table cell as text: rates and changes by the same helpers as the metric cards;
+    money with the data's currency, counts with separators, or both in 万 when `wan`.
+
+    >>> cell_text("money", 112588.11, "CNY", "zh", wan=True), cell_text("money", 98.25, "USD", "en")
+    ('¥11.26万', '$98.25')
+    >>> cell_text("rate", 0.04, None, "en"), cell_text("points", -0.0043, None, "zh")
+    ('4.00%', '-0.43 pp')
+    """
+    if _missing(value):
+        return MISSING
+    if kind == "money":
+        return exact_text(value, currency_symbol(currency), wan)
+    if kind == "rate":
+        return rate_text(value)
+    if kind == "change":
+        return percent_text(value, signed=True)
+    if kind == "points":
+        return point_change_text(value) or MISSING
+    if kind == "count":
+        return exact_text(value, wan=wan)
+    if kind == "pvalue":
+        return f"{float(value):.4f}"
+    if kind == "decimal":
+        return number_text(value, 2)
+    if kind == "decimal1":
+        return number_text(value, 1)
+    return str(value)
+
+
+def _label(column: str, t: Translate, labels: dict[str, str] | None) -> str:
+    from analytics.i18n import catalogue
+
+    label = (labels or {}).get(column)
+    if label is None:
+        key = f"ui.col.{column}"
+        label = t(key) if key in catalogue() else column
+    return label
 
 
 def table_config(
@@ -209,33 +335,77 @@ def table_config(
     t: Translate,
     currency: str | None,
     labels: dict[str, str] | None = None,
+    kinds: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """column_config for a metrics table: each known column gets its label and format.
 
     Labels come from the catalogue key `ui.col.<column>`; `labels` overrides per column.
-    Columns this function does not know keep Streamlit's default display.
+    Columns this function does not know keep Streamlit's default display. These printf formats
+    are the fallback for tables too big for `styled_table`.
     """
-    from analytics.i18n import catalogue
-
-    known = catalogue()
     config: dict[str, Any] = {}
     for column in columns:
-        label = (labels or {}).get(column)
-        if label is None:
-            key = f"ui.col.{column}"
-            label = t(key) if key in known else column
-        if column in MONEY_COLUMNS:
+        label = _label(column, t, labels)
+        kind = column_kind(column, kinds)
+        if kind == "money":
             config[column] = money(label, currency)
-        elif column in RATE_COLUMNS:
+        elif kind in ("rate", "change"):
             config[column] = rate(label)
-        elif column in COUNT_COLUMNS:
+        elif kind == "points":
+            config[column] = st.column_config.NumberColumn(label, format="%+.4f")
+        elif kind == "count":
             config[column] = count(label)
-        elif column == "p_value":
+        elif kind == "pvalue":
             config[column] = pvalue(label)
-        elif column in {"roi", "browse_depth", "average", "median_days_to_second"}:
+        elif kind == "decimal":
             config[column] = decimal(label)
-        elif column in {"lost_payments"}:
+        elif kind == "decimal1":
             config[column] = decimal(label, 1)
         else:
             config[column] = st.column_config.Column(label)
     return config
+
+
+def _largest(values: Any) -> float:
+    """The largest absolute value of a column (0 when it holds no numbers)."""
+    import pandas as pd
+
+    numbers = pd.to_numeric(values, errors="coerce").abs()
+    return float(numbers.max()) if numbers.notna().any() else 0.0
+
+
+def styled_table(
+    frame: Any,
+    t: Translate,
+    currency: str | None,
+    lang: str,
+    labels: dict[str, str] | None = None,
+    kinds: dict[str, str] | None = None,
+) -> tuple[Any, dict[str, Any]]:
+    """(data, column_config) for st.dataframe: cells read exactly like the cards.
+
+    The data stays numeric (sorting and the CSV download use the numbers); a pandas Styler
+    gives each cell its text — money with the data's currency and 万 in Chinese, rates by
+    `percent_text`, rate changes in pp (money and count columns reaching 10万 read in 万 in
+    Chinese, one unit per column). Streamlit shows a Styler's text only for columns whose
+    config has no format, so those columns get a label-only NumberColumn. Missing cells are
+    left to st.dataframe's `placeholder`.
+    """
+    config = table_config(frame.columns, t, currency, labels, kinds)
+    if frame.size > STYLED_CELLS or len(frame) == 0:
+        return frame, config
+    formats: dict[str, Callable[[Any], str]] = {}
+    for column in frame.columns:
+        kind = column_kind(column, kinds)
+        if kind is None:
+            continue
+        wan = (
+            lang == "zh"
+            and kind in ("money", "count")
+            and _largest(frame[column]) >= (WAN_COLUMN_FROM)
+        )
+        formats[column] = lambda v, kind=kind, wan=wan: cell_text(kind, v, currency, lang, wan)
+        config[column] = st.column_config.NumberColumn(_label(column, t, labels))
+    if not formats:
+        return frame, config
+    return frame.style.format(formats, na_rep=MISSING), config

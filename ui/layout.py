@@ -96,9 +96,7 @@ def kpi_text(name: str, value: Any, currency: str | None) -> str:
     """A KPI value as card text: money with the data's currency, rates as %, counts in 万/K."""
     lang = language()
     if name in MONEY_KPIS:
-        if name == "gmv":
-            return columns.money_text(value, currency, lang)
-        return columns.money_text(value, currency, "en") if value is not None else "—"
+        return columns.money_text(value, currency, lang)
     if name in RATE_KPIS:
         return columns.rate_text(value)
     return columns.count_text(value, lang)
@@ -141,8 +139,7 @@ def findings_frame(findings: Iterable[Any], with_channel: bool = False) -> pd.Da
             "entrants_now": f.entrants_now,
             "rate_now": f.rate_now,
             "rate_before": f.rate_before,
-            # percentage points: 0.0351 → 3.51, shown as "+3.51 pp"
-            "change": None if f.change is None else f.change * 100,
+            "change": f.change,  # a rate's change: shown in percentage points
             "p_value": f.p_value,
             "lost_payments": f.lost_payments,
             "significant": bool(f.significant),
@@ -153,12 +150,18 @@ def findings_frame(findings: Iterable[Any], with_channel: bool = False) -> pd.Da
     return pd.DataFrame(rows)
 
 
-def findings_config(frame: pd.DataFrame, currency: str | None) -> dict[str, Any]:
-    """column_config for `findings_frame` output."""
-    config = columns.table_config(frame.columns, t, currency)
-    config["change"] = st.column_config.NumberColumn(t("ui.col.change"), format="%+.2f pp")
-    config["significant"] = st.column_config.CheckboxColumn(t("ui.col.significant"))
-    return config
+FINDINGS_KINDS = {"change": "points"}
+
+
+def findings_table(frame: pd.DataFrame, currency: str | None, key: str) -> None:
+    """`findings_frame` output: rates as %, their change in pp, significance as a checkbox."""
+    show_table(
+        frame,
+        key,
+        currency,
+        kinds=FINDINGS_KINDS,
+        overrides={"significant": st.column_config.CheckboxColumn(t("ui.col.significant"))},
+    )
 
 
 def period_text(period: Period) -> str:
@@ -199,9 +202,19 @@ def channels_by_size(per_channel: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys([*visits["channel"], *per_channel["channel"]]))
 
 
-def table_config(frame: pd.DataFrame, currency: str | None) -> dict[str, Any]:
-    """column_config for any metrics table (labels from `ui.col.*`, formats by column name)."""
-    return columns.table_config(frame.columns, t, currency)
+def show_table(
+    frame: pd.DataFrame,
+    key: str,
+    currency: str | None,
+    kinds: dict[str, str] | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> None:
+    """A metrics table: labels from `ui.col.*`, every number formatted like the cards (money
+    with the data's currency and 万 in Chinese, one percent rule, rate changes in pp), missing
+    cells as "—". `kinds` sets a column's format, `overrides` its whole column_config."""
+    data, config = columns.styled_table(frame, t, currency, language(), kinds=kinds)
+    config.update(overrides or {})
+    st.dataframe(data, hide_index=True, key=key, column_config=config, placeholder=columns.MISSING)
 
 
 CHANNEL_COLUMNS = (
@@ -235,12 +248,27 @@ def channel_table(summary: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def channel_table_config(table: pd.DataFrame, currency: str | None) -> dict[str, Any]:
-    """column_config for `channel_table`: pinned channel name, relative changes as %."""
-    config = table_config(table, currency)
-    config["channel"] = st.column_config.TextColumn(t("ui.col.channel"), pinned=True)
-    config["flag"] = st.column_config.TextColumn(t("ui.col.flag"))
-    return config
+def channel_table_show(table: pd.DataFrame, currency: str | None, key: str) -> None:
+    """`channel_table` output: pinned channel name, no cost → "—", changes as signed %."""
+    show_table(
+        table,
+        key,
+        currency,
+        overrides={
+            "channel": st.column_config.TextColumn(t("ui.col.channel"), pinned=True),
+            "flag": st.column_config.TextColumn(t("ui.col.flag")),
+        },
+    )
+
+
+def mix_table(per_channel: pd.DataFrame, currency: str | None, key: str) -> None:
+    """Per-channel mix and rate effects, in percentage points like the cards above them."""
+    show_table(
+        per_channel,
+        key,
+        currency,
+        overrides={"channel": st.column_config.TextColumn(t("ui.col.channel"), pinned=True)},
+    )
 
 
 def mix_rate_cards(split: Any) -> None:
@@ -276,6 +304,31 @@ def targets_from_percent(qualified: float, good: float, peer: float) -> Any:
         pay_conversion_good=high,
         peer={"pay_conversion": peer / 100} if peer > 0 else {},
     )
+
+
+def conversion_series(trend: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
+    """The conversion trend's two charts: rates of visitors (a few %, drawn against the targets)
+    and step rates (tens of %: inquiry conversion, payment rate), so neither is flattened.
+
+    Series whose column is missing or empty are left out.
+    """
+
+    def present(names: dict[str, str]) -> dict[str, str]:
+        return {c: label for c, label in names.items() if c in trend and trend[c].notna().any()}
+
+    visitor_rates = present(
+        {
+            "pay_conversion": t("metric.pay_conversion"),
+            "order_conversion": t("ui.col.order_conversion"),
+        }
+    )
+    step_rates = present(
+        {
+            "inquiry_conversion": t("ui.col.inquiry_conversion"),
+            "payment_rate": t("ui.col.payment_rate"),
+        }
+    )
+    return visitor_rates, step_rates
 
 
 def target_lines(targets: Any) -> dict[str, float]:
@@ -321,14 +374,19 @@ def product_table(products: pd.DataFrame, targets: Any) -> pd.DataFrame:
     return table
 
 
-def product_table_config(table: pd.DataFrame, currency: str | None) -> dict[str, Any]:
-    """column_config for `product_table`."""
-    config = table_config(table, currency)
-    config["product_name"] = st.column_config.TextColumn(t("ui.col.product_name"), pinned=True)
-    config["product_id"] = st.column_config.TextColumn(t("ui.col.product_id"))
-    config["is_presale"] = st.column_config.CheckboxColumn(t("ui.col.is_presale"))
-    config["verdict"] = st.column_config.TextColumn(t("ui.col.verdict"))
-    return config
+def product_table_show(table: pd.DataFrame, currency: str | None, key: str) -> None:
+    """`product_table` output: pinned product name, presale as a checkbox."""
+    show_table(
+        table,
+        key,
+        currency,
+        overrides={
+            "product_name": st.column_config.TextColumn(t("ui.col.product_name"), pinned=True),
+            "product_id": st.column_config.TextColumn(t("ui.col.product_id")),
+            "is_presale": st.column_config.CheckboxColumn(t("ui.col.is_presale")),
+            "verdict": st.column_config.TextColumn(t("ui.col.verdict")),
+        },
+    )
 
 
 # --- ratings ----------------------------------------------------------------------------------
@@ -466,6 +524,20 @@ def goal_defaults(base: Any, gmv: float | None, view: View) -> GoalDefaults | No
         conversion_pct=round(float(conversion) * 100, 2),
         aov=round(float(aov), 2),
         shares=tuple((str(k), float(v)) for k, v in shares.items() if v == v),
+    )
+
+
+def money_format(currency: str | None) -> str:
+    """A printf format for money inputs and sliders: "¥%.2f" / "$%.2f"."""
+    return columns.currency_symbol(currency).replace("%", "%%") + "%.2f"
+
+
+def goal_baseline_text(defaults: GoalDefaults, currency: str | None) -> str:
+    """ "This period: pay conversion 2.40%, AOV ¥134.23." — the planner's starting point."""
+    return t(
+        "ui.goals.baseline",
+        conversion=columns.rate_text(defaults.conversion_pct / 100),
+        aov=columns.money_text(defaults.aov, currency, language()),
     )
 
 

@@ -24,6 +24,7 @@ from analytics.errors import ShopLensError, UnrecognisedColumns
 from analytics.i18n import catalogue
 from analytics.ingest.model import ImportOptions, ImportResult, PreparedImport
 from ui import cached
+from ui.columns import MISSING
 from ui.errors import error_lines, escape_markdown
 from ui.state import label_func, language, t
 
@@ -125,6 +126,7 @@ def preview(state: FileState, index: int) -> None:
             preview_frame(prepared),
             hide_index=True,
             key=f"upload.preview.{index}",
+            placeholder=MISSING,
             column_config={
                 name: st.column_config.TextColumn(t(f"ui.upload.{name}"))
                 for name in ("kind", "platform", "rows", "dates", "encoding", "totals")
@@ -139,12 +141,18 @@ def preview(state: FileState, index: int) -> None:
                 mapping_frame(prepared.mapping),
                 hide_index=True,
                 key=f"upload.mapping_table.{index}",
+                placeholder=MISSING,
                 column_config={
                     "source": st.column_config.TextColumn(t("ui.upload.source_column")),
                     "field": st.column_config.TextColumn(t("ui.upload.field")),
                 },
             )
-            st.dataframe(prepared.frame.head(20), hide_index=True, key=f"upload.rows.{index}")
+            st.dataframe(
+                prepared.frame.head(20),
+                hide_index=True,
+                key=f"upload.rows.{index}",
+                placeholder=MISSING,
+            )
 
 
 def preview_frame(prepared: PreparedImport) -> pd.DataFrame:
