@@ -371,4 +371,5 @@ def test_funnel_leak_changes_are_in_points_and_rates_by_one_rule(
     for row, finding in enumerate(report.findings):
         now = finding.rate_now * 100
         assert cells["rate_now"][row] == (f"{now:.2f}%" if now < 10 else f"{now:.1f}%")
-        assert cells["change"][row].endswith(" pp")
+        assert cells["change"][row].endswith("个百分点"), "percentage points, in Chinese"
+        assert "pp" not in cells["change"][row]

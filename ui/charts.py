@@ -11,19 +11,22 @@ Tests check the data behind a figure (`fig.data[0].x` …), not pixels.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import inspect
 import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analytics.schema import FUNNEL_STAGES
-from ui.columns import currency_symbol
+from ui.columns import count_text, currency_symbol, money_text, percent_text
 
 FONT_FAMILY = '"Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif'
 PALETTE = ("#2E6FD8", "#F28E2B", "#59A14F", "#E15759", "#76B7B2", "#B07AA1", "#EDC948", "#9C755F")
@@ -81,13 +84,13 @@ def remembered(build: Callable[..., go.Figure], *args: Any, lang: str, **kwargs:
             )
         ).digest()
     except (pickle.PicklingError, TypeError, AttributeError):
-        return build(*args, **kwargs)
+        return _build(build, args, kwargs, lang)
     with _figures_lock:
         found = _figures.get(key)
         if found is not None:
             _figures.move_to_end(key)
             return found
-    fig = build(*args, **kwargs)
+    fig = _build(build, args, kwargs, lang)
     with _figures_lock:
         _figures[key] = fig
         while len(_figures) > FIGURE_ENTRIES:
@@ -95,12 +98,24 @@ def remembered(build: Callable[..., go.Figure], *args: Any, lang: str, **kwargs:
     return fig
 
 
+def _build(
+    build: Callable[..., go.Figure], args: tuple, kwargs: dict[str, Any], lang: str
+) -> go.Figure:
+    """Run a builder, handing it `lang` if it formats numbers, and localise its date axes."""
+    if "lang" in inspect.signature(build).parameters:
+        kwargs = {**kwargs, "lang": lang}
+    return localise(build(*args, **kwargs), lang)
+
+
 def _layout(fig: go.Figure, title: str | None = None, height: int = 380) -> go.Figure:
+    # A title sits at the top edge and the legend right above the plot, so the two never meet.
     fig.update_layout(
-        title=title,
+        title={"text": title, "y": 0.98, "yanchor": "top", "x": 0.01, "xanchor": "left"}
+        if title
+        else None,
         font={"family": FONT_FAMILY},
-        height=height,
-        margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10},
+        height=height + (30 if title else 0),
+        margin={"l": 10, "r": 10, "t": 80 if title else 20, "b": 10},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
         colorway=list(PALETTE),
         hoverlabel={"font": {"family": FONT_FAMILY}},
@@ -109,9 +124,37 @@ def _layout(fig: go.Figure, title: str | None = None, height: int = 380) -> go.F
 
 
 def _pct(value: Any) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return "—"
-    return f"{float(value) * 100:.1f}%"
+    """A rate as bar text, by the same rule as cards and tables (`columns.percent_text`)."""
+    return percent_text(value)
+
+
+def _is_dates(values: Any) -> bool:
+    if values is None or len(values) == 0:
+        return False
+    first = values[0]
+    return isinstance(first, datetime.date | np.datetime64) or (
+        isinstance(first, str) and len(first) >= 10 and first[4] == "-" and first[7] == "-"
+    )
+
+
+def localise(fig: go.Figure, lang: str) -> go.Figure:
+    """Axes in the page's language: Plotly writes month names in English ("Nov 16") and big
+    numbers with SI letters ("30k"), so Chinese pages get "11月16日" and "30,000"; hover shows
+    the full date in both languages. Axes a builder formatted itself are left alone."""
+    if any(_is_dates(getattr(trace, "x", None)) for trace in fig.data):
+        if lang == "zh":
+            fig.update_xaxes(tickformat="%-m月%-d日", hoverformat="%Y-%m-%d")
+        else:
+            fig.update_xaxes(hoverformat="%Y-%m-%d")
+    if lang == "zh":
+
+        def plain_numbers(axis: Any) -> None:
+            if axis.tickformat is None and axis.type != "category":
+                axis.update(tickformat=",")
+
+        fig.for_each_xaxis(plain_numbers)
+        fig.for_each_yaxis(plain_numbers)
+    return fig
 
 
 def stage_label(stage: str, t: Translate) -> str:
@@ -122,7 +165,9 @@ def stage_label(stage: str, t: Translate) -> str:
 # --- funnel ---------------------------------------------------------------------------------
 
 
-def funnel_chart(funnel: Any, t: Translate, title: str | None = None) -> go.Figure:
+def funnel_chart(
+    funnel: Any, t: Translate, title: str | None = None, lang: str = "en"
+) -> go.Figure:
     """The five-stage funnel; stages the data lacks are listed as missing, not drawn as zero.
 
     Bar text: count, step rate (to the previous present stage) and overall rate (of visits).
@@ -133,7 +178,7 @@ def funnel_chart(funnel: Any, t: Translate, title: str | None = None) -> go.Figu
     text = [
         t(
             "ui.chart.funnel_text",
-            count=f"{s.count:,.0f}",
+            count=count_text(s.count, lang),
             step=_pct(s.step_rate),
             overall=_pct(s.overall_rate),
         )
@@ -282,6 +327,7 @@ def rate_trend(
                 connectgaps=False,
             )
         )
+    sides = ("top right", "bottom right", "top left", "bottom left")
     for j, (label, value) in enumerate((hlines or {}).items()):
         if value is None:
             continue
@@ -289,8 +335,9 @@ def rate_trend(
             y=value,
             line_dash="dash",
             line_color=PALETTE[(j + 3) % len(PALETTE)],
-            annotation_text=label,
-            annotation_position="top right",
+            annotation_text=f"{label} {percent_text(value)}" if percent else label,
+            annotation_position=sides[j % len(sides)],
+            annotation_font={"size": 11},
         )
     _shade_immature(fig, frame, x, t, grain)
     _layout(fig, title)
@@ -416,7 +463,7 @@ def bubble(
 
 
 def waterfall(
-    split: Any, t: Translate, currency: str | None, title: str | None = None
+    split: Any, t: Translate, currency: str | None, title: str | None = None, lang: str = "en"
 ) -> go.Figure:
     """GMV before → visitors, conversion and AOV effects → GMV now (the effects sum exactly)."""
     symbol = currency_symbol(currency)
@@ -439,7 +486,7 @@ def waterfall(
             x=names,
             y=values,
             measure=["absolute", "relative", "relative", "relative", "total"],
-            text=[f"{'-' if v < 0 else ''}{symbol}{abs(v):,.0f}" for v in values],
+            text=[_signed_money(v, i, currency, lang) for i, v in enumerate(values)],
             textposition="outside",
             increasing={"marker": {"color": "#59A14F"}},
             decreasing={"marker": {"color": "#E15759"}},
@@ -450,6 +497,14 @@ def waterfall(
     _layout(fig, title)
     fig.update_yaxes(tickprefix=symbol, tickformat=",.0f")
     return fig
+
+
+def _signed_money(value: float, index: int, currency: str | None, lang: str) -> str:
+    """Waterfall text: totals as money, effects with their sign ("+¥186.29", "-¥5.26万")."""
+    text = money_text(value, currency, lang)
+    if 0 < index < 4 and value > 0:
+        return "+" + text
+    return text
 
 
 def grouped_bars(

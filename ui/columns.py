@@ -126,11 +126,14 @@ def change_text(value: Any) -> str | None:
     return percent_text(value, signed=True)
 
 
-def point_change_text(value: Any) -> str | None:
-    """A change of a rate in percentage points, e.g. 0.004 → "+0.40 pp"; None when missing."""
+def point_change_text(value: Any, lang: str = "en") -> str | None:
+    """A change of a rate in percentage points, e.g. 0.004 → "+0.40 pp" / "+0.40个百分点";
+    None when missing. The unit comes from the catalogue (`ui.unit.points`)."""
+    from analytics.i18n import t
+
     if _missing(value):
         return None
-    return _no_negative_zero(f"{float(value) * 100:+.2f} pp")
+    return t("ui.unit.points", lang, value=_no_negative_zero(f"{float(value) * 100:+.2f}"))
 
 
 def number_text(value: Any, digits: int = 2) -> str:
@@ -297,7 +300,7 @@ def cell_text(
     >>> cell_text("money", 112588.11, "CNY", "zh", wan=True), cell_text("money", 98.25, "USD", "en")
     ('¥11.26万', '$98.25')
     >>> cell_text("rate", 0.04, None, "en"), cell_text("points", -0.0043, None, "zh")
-    ('4.00%', '-0.43 pp')
+    ('4.00%', '-0.43个百分点')
     """
     if _missing(value):
         return MISSING
@@ -308,7 +311,7 @@ def cell_text(
     if kind == "change":
         return percent_text(value, signed=True)
     if kind == "points":
-        return point_change_text(value) or MISSING
+        return point_change_text(value, lang) or MISSING
     if kind == "count":
         return exact_text(value, wan=wan)
     if kind == "pvalue":

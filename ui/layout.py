@@ -280,16 +280,18 @@ def mix_rate_cards(split: Any) -> None:
     c1.metric(
         t("metric.pay_conversion"),
         columns.rate_text(split.conversion_now),
-        delta=columns.point_change_text(split.delta),
+        delta=columns.point_change_text(split.delta, language()),
         border=True,
         help=t("ui.kpi.before", value=columns.rate_text(split.conversion_before)),
     )
     c2.metric(
-        t("ui.traffic.mix_effect"), columns.point_change_text(split.mix_effect) or "—", border=True
+        t("ui.traffic.mix_effect"),
+        columns.point_change_text(split.mix_effect, language()) or "—",
+        border=True,
     )
     c3.metric(
         t("ui.traffic.rate_effect"),
-        columns.point_change_text(split.rate_effect) or "—",
+        columns.point_change_text(split.rate_effect, language()) or "—",
         border=True,
     )
 
