@@ -373,3 +373,32 @@ def test_funnel_leak_changes_are_in_points_and_rates_by_one_rule(
         assert cells["rate_now"][row] == (f"{now:.2f}%" if now < 10 else f"{now:.1f}%")
         assert cells["change"][row].endswith("个百分点"), "percentage points, in Chinese"
         assert "pp" not in cells["change"][row]
+
+
+def test_report_tables_in_chinese_have_catalogue_headers_and_chinese_words(
+    seeded: Path, use_workspace
+) -> None:
+    """Every column of every report table is labelled from the catalogue (no raw names such as
+    visitor_unit) and code words in cells (visitors/sessions) are translated."""
+    from ui.layout import REPORT_TABLES
+
+    use_workspace(seeded)
+    at = app("zh", "report")
+    no_exception(at)
+    shown = 0
+    for name in REPORT_TABLES:
+        at.selectbox(key="report.table").set_value(name).run()
+        no_exception(at)
+        if not at.dataframe:
+            continue
+        shown += 1
+        element = at.dataframe[0]
+        config = json.loads(element.proto.columns)
+        labels = {c: spec.get("label") for c, spec in config.items() if c != "_index"}
+        assert set(labels) == set(element.value.columns), name
+        for column, label in labels.items():
+            assert label and label != column, f"{name}.{column} has no catalogue label"
+        cells = shown_cells(element).astype(str)
+        words = set(cells.to_numpy().ravel())
+        assert not words & {"visitors", "sessions", "mixed", "None", "nan", "NaT"}, name
+    assert shown >= 4

@@ -563,6 +563,17 @@ def goal_cards(plan: Any, defaults: GoalDefaults, currency: str | None) -> None:
 REPORT_TABLES = ("channels", "funnel", "leaks", "conversion", "products", "cohorts")
 
 
+def unit_words(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with its visitor_unit codes (visitors/sessions/mixed) in the page's language."""
+    if "visitor_unit" not in frame:
+        return frame
+    shown = frame.copy()
+    shown["visitor_unit"] = [
+        t(f"ui.visitor_unit.{u}") if isinstance(u, str) else u for u in shown["visitor_unit"]
+    ]
+    return shown
+
+
 def report_table(view: View, name: str) -> pd.DataFrame:
     """One of the dashboard's tables, for a CSV download."""
     from ui import cached
@@ -586,7 +597,7 @@ def report_table(view: View, name: str) -> pd.DataFrame:
     if name == "leaks":
         return findings_frame(cached.find_leaks(view).findings)
     if name == "conversion":
-        return cached.conversion_trend(view)
+        return unit_words(cached.conversion_trend(view))
     if name == "products":
         return cached.product_conversion(view)
     if name == "cohorts":
