@@ -86,7 +86,7 @@ def _each(words: str, value: str) -> dict[str, str]:
     return dict.fromkeys(words.split(), value)
 
 
-# Label cells that mark a totals row, compared after _label_names:
+# Label cells that mark a totals row, compared by _is_label:
 # "合 计" → 合计, "Grand Total" → grandtotal.
 TOTAL_LABELS = frozenset(
     {"合计", "总计", "小计", "汇总", "总和", "全店合计", "全店汇总"}
@@ -370,11 +370,29 @@ def _any(mask: pa.Array) -> bool:
     return bool(pc.any(mask).as_py())
 
 
-def _label_names(cells: pd.Series) -> pd.Series:
-    """Cells compared with totals labels: lower-case, no spaces: "合 计" → 合计, "Total" → total."""
-    text = pc.utf8_lower(_arrow(cells))
-    text = pc.replace_substring_regex(text, _LABEL_NOISE, "")
-    return _series(text)
+def _is_label(cells: pd.Series, labels: frozenset[str]) -> np.ndarray:
+    """Cells that are one of `labels` once lower-cased without spaces ("合 计" → 合计,
+    "Grand Total" → grandtotal).
+
+    A substring test that every such cell passes picks the few candidates first, so a
+    million order ids are not lower-cased and rewritten to find none.
+    """
+    text = _arrow(cells)
+    hint = pc.fill_null(pc.match_substring_regex(text, _label_hint(labels)), False)
+    rows = np.flatnonzero(hint.to_numpy(zero_copy_only=False))
+    mask = np.zeros(len(text), dtype=bool)
+    if rows.size:
+        names = pc.replace_substring_regex(pc.utf8_lower(text.take(rows)), _LABEL_NOISE, "")
+        found = pc.is_in(names, value_set=pa.array(sorted(labels)))
+        mask[rows] = found.to_numpy(zero_copy_only=False)
+    return mask
+
+
+def _label_hint(labels: frozenset[str]) -> str:
+    """A regex found in every cell that reads as one of `labels`: its letters in order, with
+    any of _LABEL_NOISE between them, in any case."""
+    noise = _LABEL_NOISE[:-1] + "*"
+    return "(?i)" + "|".join(noise.join(re.escape(ch) for ch in label) for label in labels)
 
 
 def _parse_all(table: _Table) -> dict[str, pd.Series]:
@@ -487,11 +505,11 @@ def _totals_rows(table: _Table) -> np.ndarray:
     if 0 not in [table.position[f] for f in labels]:
         columns.append(_series(table.raw.columns[0]))
     for cells in columns:
-        mask |= _label_names(cells).isin(TOTAL_LABELS).to_numpy()
+        mask |= _is_label(cells, TOTAL_LABELS)
     if "channel" in table.text:
-        names = _label_names(table.text["channel"])
-        whole = names.isin(WHOLE_SHOP_LABELS).to_numpy()
-        if whole.any() and names[~whole & ~mask].notna().any():
+        channel = table.text["channel"]
+        whole = _is_label(channel, WHOLE_SHOP_LABELS)
+        if whole.any() and channel[~whole & ~mask].notna().any():
             mask |= whole
     keys = [f for f in _KEY_FIELDS[table.kind] if f in table.text]
     measures = [f for f in table.text if field_type(table.kind, f) in _NUMERIC]
@@ -814,7 +832,7 @@ def _orders(table: _Table, parsed: dict[str, pd.Series], currency: str | None) -
     if line_amount is not None:
         data["_amount"] = line_amount
     order_ids = _arrow(data["order_id"])
-    multi = pc.count_distinct(order_ids).as_py() < len(order_ids)  # ids are never null here
+    multi = len(pc.unique(order_ids)) < len(order_ids)  # ids are never null here
     data = _merge_lines(table, data) if multi else data.reset_index(drop=True)
     n = len(data)
     table.lines = data["_line"].to_numpy()
