@@ -140,6 +140,12 @@ def _finish(
     return Parsed(values=values, bad=bad, missing=int(missing.sum()), **extra)
 
 
+def _take(text: pa.Array, rows: np.ndarray) -> pa.Array:
+    """`text[rows]` for ascending distinct `rows`, without a copy when they are all of it
+    (the usual column, where every cell has the common form)."""
+    return text if len(rows) == len(text) else text.take(rows)
+
+
 def _match(text: pa.Array, pattern: str) -> np.ndarray:
     """True where the whole cell matches `pattern` (a capture-free regex: RE2 runs it as a
     DFA, far faster than extracting groups, so it picks out the common forms first)."""
@@ -234,7 +240,7 @@ def _numbers(
 
     rows = np.flatnonzero(_match(text, _PLAIN_NUMBER))
     if rows.size:
-        sub = text.take(rows)
+        sub = _take(text, rows)
         has_pct = pc.ends_with(sub, "%").to_numpy(zero_copy_only=False)
         bare = pc.utf8_ltrim(sub, "¥$€£")
         has_currency = pc.not_equal(pc.binary_length(bare), pc.binary_length(sub))
@@ -249,7 +255,7 @@ def _numbers(
     fast[rows] = True
     rest = np.flatnonzero(~fast & text.is_valid().to_numpy(zero_copy_only=False))
     if rest.size:
-        matched, p = _fields(text.take(rest), _NUMBER)
+        matched, p = _fields(_take(text, rest), _NUMBER)
         rows = rest[matched]
         negative = _is(p["sign"], "-") | _is(p["sign2"], "-")
         paren = _filled(p["open"])
@@ -414,11 +420,11 @@ def parse_timestamp(s: pd.Series, order: str | None = None) -> Parsed:
     todo = np.flatnonzero(~missing)
     decided: str | None = None
 
-    fast = _match(text.take(todo), _FIXED_STAMP)
+    fast = _match(_take(text, todo), _FIXED_STAMP)
     rows, todo = todo[fast], todo[~fast]
     if rows.size:
         # "2024-01-05" and "2024-01-05 13:01" padded with zeros to "2024-01-05 13:01:02"'s width.
-        m = _digit_matrix(pc.utf8_rpad(text.take(rows), 19, "0"), 19)
+        m = _digit_matrix(pc.utf8_rpad(_take(text, rows), 19, "0"), 19)
         out.ok[rows] = True
         out.set(rows, y=_field(m, 0, 4), m=_field(m, 5, 7), d=_field(m, 8, 10))
         out.set(rows, H=_field(m, 11, 13), M=_field(m, 14, 16), S=_field(m, 17, 19), us=0)
@@ -426,7 +432,7 @@ def parse_timestamp(s: pd.Series, order: str | None = None) -> Parsed:
     for pattern in (_YMD, _CJK, _COMPACT, _DMY, _SERIAL, _UNIX):
         if not todo.size:
             break
-        matched, p = _fields(text.take(todo), pattern)
+        matched, p = _fields(_take(text, todo), pattern)
         rows, todo = todo[matched], todo[~matched]
         if not rows.size:
             continue
@@ -510,15 +516,15 @@ def parse_duration(s: pd.Series) -> Parsed:
     ok = np.zeros(len(text), dtype=bool)
     todo = np.flatnonzero(~missing)
 
-    fast = _match(text.take(todo), _FIXED_CLOCK)
+    fast = _match(_take(text, todo), _FIXED_CLOCK)
     rows, todo = todo[fast], todo[~fast]
     if rows.size:
-        m = _digit_matrix(text.take(rows), 8)
+        m = _digit_matrix(_take(text, rows), 8)
         values[rows] = _field(m, 0, 2) * 3600 + _field(m, 3, 5) * 60 + _field(m, 6, 8)
         ok[rows] = (_field(m, 3, 5) < 60) & (_field(m, 6, 8) < 60)
 
     if todo.size:
-        sub = text.take(todo)
+        sub = _take(text, todo)
         num = _numbers(sub, unit=False)
         fine = num.ok & (num.values >= 0)
         values[todo[fine]], ok[todo[fine]] = num.values[fine], True
@@ -527,7 +533,7 @@ def parse_duration(s: pd.Series) -> Parsed:
     for pattern in (_CLOCK, _UNITS):
         if not todo.size:
             break
-        matched, p = _fields(pc.utf8_lower(text.take(todo)), pattern)
+        matched, p = _fields(pc.utf8_lower(_take(text, todo)), pattern)
         rows, todo = todo[matched], todo[~matched]
         hours, minutes, seconds = _as_float(p["h"]), _as_float(p["m"]), _as_float(p["s"])
         values[rows] = hours * 3600 + minutes * 60 + seconds
