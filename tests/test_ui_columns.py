@@ -47,6 +47,7 @@ def test_money_follows_the_data_currency_and_language() -> None:
     assert columns.cell_text("money", 4846.97, "USD", "en") == "$4,846.97"
     assert columns.cell_text("money", 112588.11, "CNY", "zh", wan=True) == "¥11.26万"
     assert columns.cell_text("count", 35841, None, "zh") == "35,841"
+    assert columns.cell_text("count", 6152.52, None, "en") == "6,153"
 
 
 def styled_cells(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -86,9 +87,10 @@ def test_chinese_charts_name_dates_and_numbers_without_english() -> None:
     t = lambda key, **kw: key  # noqa: E731
     zh = charts.remembered(charts.long_trend, frame, "visitors", "channel", t, lang="zh")
     assert zh.layout.xaxis.tickformat == "%-m月%-d日"
-    assert zh.layout.yaxis.tickformat == ","
+    assert zh.layout.yaxis.exponentformat == "none"  # "30,000", not "30k"
     en = charts.remembered(charts.long_trend, frame, "visitors", "channel", t, lang="en")
     assert en.layout.xaxis.tickformat is None
+    assert en.layout.yaxis.exponentformat is None
 
 
 def test_waterfall_text_is_money_by_language() -> None:
@@ -104,3 +106,14 @@ def test_waterfall_text_is_money_by_language() -> None:
     t = lambda key, **kw: key  # noqa: E731
     zh = charts.remembered(charts.waterfall, split, t, "CNY", lang="zh")
     assert list(zh.data[0].text) == ["¥37.94万", "+¥186.29", "-¥5.26万", "-¥6,508.32", "¥32.04万"]
+
+
+def test_score_ticks_never_repeat_a_label() -> None:
+    frame = pd.DataFrame(
+        {
+            "date": [datetime.date(2026, 11, 16), datetime.date(2026, 11, 17)],
+            "description": [4.551, 4.562],
+        }
+    )
+    fig = charts.score_trend(frame, "date", {"description": "d"}, {})
+    assert fig.layout.yaxis.tickformat == ".2f" and fig.layout.yaxis.dtick == 0.01

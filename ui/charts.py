@@ -150,7 +150,7 @@ def localise(fig: go.Figure, lang: str) -> go.Figure:
 
         def plain_numbers(axis: Any) -> None:
             if axis.tickformat is None and axis.type != "category":
-                axis.update(tickformat=",")
+                axis.update(exponentformat="none", separatethousands=True)
 
         fig.for_each_xaxis(plain_numbers)
         fig.for_each_yaxis(plain_numbers)
@@ -605,4 +605,10 @@ def score_trend(
             )
     _layout(fig, title)
     fig.update_yaxes(tickformat=".2f")
+    # Scores move in hundredths: ticks closer than 0.01 would print the same label twice.
+    shown = [c for c in (*own, *peers) if c in frame and frame[c].notna().any()]
+    if shown:
+        values = pd.concat([pd.to_numeric(frame[c], errors="coerce") for c in shown])
+        if values.max() - values.min() < 0.08:
+            fig.update_yaxes(dtick=0.01)
     return fig

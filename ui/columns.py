@@ -313,7 +313,8 @@ def cell_text(
     if kind == "points":
         return point_change_text(value, lang) or MISSING
     if kind == "count":
-        return exact_text(value, wan=wan)
+        # people and orders are whole (a plan's 6,152.52 visitors a day reads as 6,153)
+        return exact_text(value if wan else round(float(value)), wan=wan)
     if kind == "pvalue":
         return f"{float(value):.4f}"
     if kind == "decimal":

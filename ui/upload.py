@@ -292,7 +292,9 @@ HISTORY_SHOWN = 30
 
 def history_rows(records: Sequence[Any], user_path: str) -> None:
     """One row per import (newest first) with an undo button for those still in effect."""
-    widths = (4, 1.3, 1.5, 1.2, 1.2, 2.2, 1.6, 1.2)
+    # Platform names ("Taobao/Tmall (生意参谋)") need room not to break inside a word; the date
+    # range goes on two lines ("2026-08-31 –" / "2026-11-22") rather than breaking at a hyphen.
+    widths = (3.4, 1.2, 2.0, 0.9, 1.0, 1.6, 1.7, 1.1)
     head = st.columns(widths)
     for col, name in zip(
         head,
@@ -308,7 +310,9 @@ def history_rows(records: Sequence[Any], user_path: str) -> None:
         row[3].text(f"{record.rows:,}")
         row[4].text(f"{record.rows_updated:,}")
         row[5].text(
-            date_range_text((record.date_start, record.date_end) if record.date_start else None)
+            date_range_text(
+                (record.date_start, record.date_end) if record.date_start else None, "\n"
+            )
         )
         row[6].text(_when(record.imported_at))
         if record.undone_at is None:
@@ -351,12 +355,12 @@ def field_namer() -> Any:
     return lambda name: field_name(name, lang)
 
 
-def date_range_text(dates: Any) -> str:
-    """ "2024-01-01 – 2024-01-07", or "—"."""
+def date_range_text(dates: Any, wrap: str = " ") -> str:
+    """ "2024-01-01 – 2024-01-07", or "—"; `wrap` goes after the dash ("\n": two lines)."""
     if not dates or dates[0] is None:
         return "—"
     start, end = dates
-    return str(start) if start == end else f"{start} – {end}"
+    return str(start) if start == end else f"{start} –{wrap}{end}"
 
 
 def totals_text(prepared: PreparedImport) -> str:
