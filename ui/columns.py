@@ -1,9 +1,14 @@
-"""Number formats: `column_config` for tables and short strings for metric cards.
+"""Number formats for cards, tables and charts, one helper per kind of number.
 
-Tables keep numbers as numbers (strings sort wrongly and export as text); `column_config` only
-changes how they look. Money shows the data's currency (¥ for CNY or unknown, $ for USD …),
-rates show as percentages. Metric cards are strings: in Chinese big numbers read in 万/亿
-(1,234,567 → "123.46万"), in English with thousands separators or K/M.
+- Rates: `percent_text`, one rule everywhere — two decimals below 10 % ("2.25%", "4.00%"),
+  one from 10 % up ("44.9%").
+- Changes of a rate: percentage points, `point_change_text` ("-0.39 pp" / "-0.39个百分点").
+- Relative changes: signed percent by the same rule ("+0.39%", "-15.5%").
+- Money: the data's currency (¥ for CNY or unknown, $ for USD …).
+- Cards: big numbers in 万/亿 in Chinese (1,234,567 → "123.46万"), K/M in English.
+- Tables: numbers stay numbers (strings sort wrongly and export as text); a pandas Styler gives
+  each cell its text (`styled_table`): exact with separators, and in Chinese a money or count
+  column reaching 10万 reads in 万 throughout. Missing cells show "—" (`MISSING`).
 """
 
 from __future__ import annotations
