@@ -294,7 +294,7 @@ def history_rows(records: Sequence[Any], user_path: str) -> None:
     """One row per import (newest first) with an undo button for those still in effect."""
     # Platform names ("Taobao/Tmall (生意参谋)") need room not to break inside a word; the date
     # range goes on two lines ("2026-08-31 –" / "2026-11-22") rather than breaking at a hyphen.
-    widths = (3.4, 1.2, 2.0, 0.9, 1.0, 1.6, 1.7, 1.1)
+    widths = (3.0, 1.1, 2.7, 0.9, 1.0, 1.6, 1.7, 1.1)
     head = st.columns(widths)
     for col, name in zip(
         head,
