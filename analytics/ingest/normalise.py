@@ -337,10 +337,9 @@ def _series(column: pa.Array, index: pd.Index | None = None) -> pd.Series:
     return pd.Series(pd.arrays.ArrowExtensionArray(column), index=index)
 
 
-def _arrow(cells: pd.Series) -> pa.Array:
-    """The cells as one Arrow string array: zero-copy for Arrow-backed Series."""
-    array = pa.array(cells, type=pa.string(), from_pandas=True)
-    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+def _arrow(cells: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """The cells as Arrow strings: zero-copy (chunks as read) for Arrow-backed Series."""
+    return pa.array(cells, type=pa.string(), from_pandas=True)
 
 
 def _clean_text(cells: pd.Series, ids: bool = False) -> pd.Series:
@@ -351,7 +350,7 @@ def _clean_text(cells: pd.Series, ids: bool = False) -> pd.Series:
     "17850") and a ="…" text formula is unwrapped. Other text loses the formula guard of an
     export ("'=1+2" → "=1+2", see analytics.formulas), so ShopLens' own CSV re-imports exactly.
     """
-    text = pc.utf8_trim(_arrow(cells), _ID_BLANKS if ids else _BLANKS)
+    text = values.trimmed(_arrow(cells), _ID_BLANKS if ids else _BLANKS)
     if ids and _any(pc.starts_with(text, '="')):
         text = pc.replace_substring_regex(text, _FORMULA_ID, r"\1")
     missing = pc.is_in(text, value_set=pa.array(sorted(values.MISSING_TOKENS)))

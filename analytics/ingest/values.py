@@ -114,16 +114,23 @@ def _prepare(s: pd.Series) -> tuple[pa.Array, np.ndarray]:
     """Return the stripped, normalised cell texts (null where missing) and the missing mask."""
     try:
         raw = pa.array(s, type=pa.string(), from_pandas=True)  # zero-copy if Arrow-backed
-        raw = raw.combine_chunks() if isinstance(raw, pa.ChunkedArray) else raw
     except (pa.ArrowTypeError, pa.ArrowInvalid):
         # Cells that are not str (a caller passing numbers): read their text form.
         raw = pa.array(s.astype("str").to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-    text = pc.utf8_trim(raw, _STRIP_CHARS)
+    text = trimmed(raw, _STRIP_CHARS)
     missing = pc.or_(pc.is_null(text), pc.is_in(text, value_set=pa.array(sorted(MISSING_TOKENS))))
     if not pc.all(pc.string_is_ascii(text)).as_py():
         text = pc.utf8_normalize(text, "NFKC")
     text = pc.if_else(missing, pa.scalar(None, pa.string()), text)
     return text, missing.to_numpy(zero_copy_only=False)
+
+
+def trimmed(text: pa.Array, chars: str) -> pa.Array:
+    """`utf8_trim(text, chars)`, returning `text` itself (no copy of the column) when no cell
+    starts or ends with one of `chars` — the usual export."""
+    blank = "[" + "".join(f"\\x{{{ord(c):04x}}}" for c in chars) + "]"
+    edges = pc.match_substring_regex(text, f"^{blank}|{blank}$")
+    return pc.utf8_trim(text, chars) if pc.any(edges).as_py() else text
 
 
 def _finish(
@@ -190,6 +197,8 @@ def _digit_matrix(text: pa.Array, width: int) -> np.ndarray:
     Callers pass only cells their pattern matched and padded to `width`.
     """
     n = len(text)
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
     offsets = np.frombuffer(text.buffers()[1], dtype=np.int32)[text.offset : text.offset + n + 1]
     data = np.frombuffer(text.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
     return data.reshape(n, width)
