@@ -268,6 +268,8 @@ class _Table:
 
     def keep(self, mask: np.ndarray) -> None:
         """Keep only the rows where `mask` is True (e.g. drop totals rows)."""
+        if mask.all():
+            return  # the usual file: no copy of every column
         self.text = self.text[mask].reset_index(drop=True)
         self.lines = self.lines[mask]
 
@@ -513,7 +515,7 @@ def _totals_rows(table: _Table) -> np.ndarray:
     keys = [f for f in _KEY_FIELDS[table.kind] if f in table.text]
     measures = [f for f in table.text if field_type(table.kind, f) in _NUMERIC]
     if labels and keys and measures and n > 1:
-        edges = table.text.iloc[[0, n - 1]]
+        edges = pd.concat([table.text.iloc[:1], table.text.iloc[-1:]])  # slices: no copies
         unlabelled = np.all([_clean_text(edges[f]).isna() for f in keys], axis=0)
         numbers = np.any([_clean_text(edges[f]).notna() for f in measures], axis=0)
         mask[[0, n - 1]] |= unlabelled & numbers

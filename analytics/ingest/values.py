@@ -128,9 +128,10 @@ def _prepare(s: pd.Series) -> tuple[pa.Array, np.ndarray]:
 def trimmed(text: pa.Array, chars: str) -> pa.Array:
     """`utf8_trim(text, chars)`, returning `text` itself (no copy of the column) when no cell
     starts or ends with one of `chars` — the usual export."""
-    blank = "[" + "".join(f"\\x{{{ord(c):04x}}}" for c in chars) + "]"
-    edges = pc.match_substring_regex(text, f"^{blank}|{blank}$")
-    return pc.utf8_trim(text, chars) if pc.any(edges).as_py() else text
+    blanks = pa.array(list(chars), type=pa.string())
+    first = pc.is_in(pc.utf8_slice_codeunits(text, 0, 1), value_set=blanks)
+    last = pc.is_in(pc.utf8_slice_codeunits(text, -1), value_set=blanks)
+    return pc.utf8_trim(text, chars) if pc.any(pc.or_(first, last)).as_py() else text
 
 
 def _finish(
