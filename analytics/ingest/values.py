@@ -368,16 +368,22 @@ _FIXED_STAMP = r"^[0-9]{4}[-/][0-9]{2}[-/][0-9]{2}(?:[ T][0-9]{2}:[0-9]{2}(?::[0
 
 
 class _Stamps:
-    """Civil date-time fields (float arrays, NaN = not set) and absolute instants per cell."""
+    """Civil date-time fields (int64, meaningful in `civil_rows`) and absolute instants."""
 
     def __init__(self, n: int) -> None:
-        self.fields = {key: np.full(n, np.nan) for key in ("y", "m", "d", "H", "M", "S", "us")}
+        self.fields = {
+            key: np.zeros(n, dtype=np.int64) for key in ("y", "m", "d", "H", "M", "S", "us")
+        }
+        self.civil_rows = np.zeros(n, dtype=bool)  # rows whose fields were set
         self.instant = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
         self.ok = np.zeros(n, dtype=bool)
 
     def set(self, rows: np.ndarray, **values: np.ndarray | float) -> None:
+        """Set fields of `rows` (integral values; a year marks the rows as civil)."""
         for key, value in values.items():
             self.fields[key][rows] = value
+        if "y" in values:
+            self.civil_rows[rows] = True
 
     def civil(self) -> None:
         """Turn the civil fields into instants; impossible dates (Feb 30) and times are not ok.
@@ -386,12 +392,12 @@ class _Stamps:
         lands in the next month and is caught by comparing months.
         """
         f = self.fields
-        rows = self.ok & ~np.isnan(f["y"])
+        rows = self.ok & self.civil_rows
         rows &= (f["m"] >= 1) & (f["m"] <= 12) & (f["d"] >= 1)
         rows &= (f["H"] < 24) & (f["M"] < 60) & (f["S"] < 60)
-        self.ok &= rows | np.isnan(f["y"])
+        self.ok &= rows | ~self.civil_rows
         idx = np.flatnonzero(rows)
-        get = {key: value[idx].astype("int64") for key, value in f.items()}
+        get = f if len(idx) == len(rows) else {key: value[idx] for key, value in f.items()}
         month = ((get["y"] - 1970) * 12 + get["m"] - 1).astype("datetime64[M]")
         day = month.astype("datetime64[D]") + (get["d"] - 1)
         valid = day.astype("datetime64[M]") == month
