@@ -209,7 +209,7 @@ def _is_empty(con: duckdb.DuckDBPyConnection) -> bool:
     )
 
 
-def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> Any:
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None) -> Any:
     """The single value of a one-row, one-column query (counts, ids)."""
     return con.execute(sql, params or []).fetchall()[0][0]
 
@@ -548,28 +548,41 @@ class Workspace:
         casts = ", ".join(
             f"cast({quote_ident(c)} as {t}) as {quote_ident(c)}" for c, t in table.columns
         )
-        con.execute(
-            f"create temp table _stage as select cast(? as varchar) as shop, {casts}, "
-            f"cast(? as bigint) as import_id, _pos "
-            f"from {quote_ident(frame_name)}",
-            [prepared.shop, import_id],
+        params = {"shop": prepared.shop, "import_id": import_id}
+        # The frame as canonical rows. Unused columns are pruned from a query, so a statement
+        # that reads only the key casts only the key; the final insert casts everything.
+        source = (
+            f"(select cast($shop as varchar) as shop, {casts}, "
+            f"cast($import_id as bigint) as import_id, _pos from {quote_ident(frame_name)})"
         )
-        staged = _scalar(con, "select count(*) from _stage")
-        # Within one file the last row of a key wins, like a later import would.
-        con.execute(
-            f"delete from _stage where _pos not in "
-            f"(select max(_pos) from _stage group by {key_list})"
-        )
-        inserted = _scalar(con, "select count(*) from _stage")
-        updated = _scalar(
-            con,
-            f"insert into {replaced} select t.*, ? from {kind} t "
-            f"where exists (select 1 from _stage s where {key_match})",
-            [import_id],
-        )
-        con.execute(f"delete from {kind} t where exists (select 1 from _stage s where {key_match})")
-        con.execute(f"insert into {kind} select {all_cols} from _stage")
-        con.execute("drop table _stage")
+        staged, distinct = con.execute(
+            f"select count(*), count(distinct row({key_list})) from {source}", params
+        ).fetchall()[0]
+        if distinct < staged:
+            # Within one file the last row of a key wins, like a later import would. Only a
+            # file with repeated keys pays for a staged copy of its rows.
+            con.execute(
+                f"create temp table _stage as select * from {source} "
+                f"where _pos in (select max(_pos) from {source} group by {key_list})",
+                params,
+            )
+            source, params = "_stage", {}
+        inserted = distinct
+        updated = 0
+        # Rows of this shop already stored: move those whose key the file brings to
+        # `<kind>_replaced` (so undo can restore them), then delete them.
+        if _scalar(con, f"select exists (select 1 from {kind} where shop = ?)", [prepared.shop]):
+            incoming = f"exists (select 1 from {source} s where {key_match})"
+            updated = _scalar(
+                con,
+                f"insert into {replaced} select t.*, $import_id from {kind} t where {incoming}",
+                {**params, "import_id": import_id},
+            )
+            if updated:
+                con.execute(f"delete from {kind} t where {incoming}", params)
+        con.execute(f"insert into {kind} select {all_cols} from {source}", params)
+        if source == "_stage":
+            con.execute("drop table _stage")
 
         date_start, date_end = prepared.date_range or (None, None)
         con.execute(

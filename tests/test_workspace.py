@@ -234,6 +234,43 @@ def test_the_last_row_of_a_repeated_key_wins_with_a_notice(workspace: Workspace)
     assert live_traffic(workspace)[(DAY, "搜索")] == 2
 
 
+@pytest.mark.parametrize("shop_has_rows", [False, True])
+def test_repeated_keys_count_the_same_whether_or_not_the_shop_already_has_rows(
+    workspace: Workspace, shop_has_rows: bool
+) -> None:
+    """A file with unique keys is stored straight from the frame, one with repeated keys
+    through a staged copy, and a shop that has rows goes through the keyed replace: every path
+    gives the same counts, the last row of a key wins, and undo brings back what was there."""
+    workspace.commit(prepared("traffic", [traffic(0, "搜索", 99)], shop="other"))
+    seed = {(DAY, "搜索"): 1, (DAY + timedelta(5), "直接"): 7} if shop_has_rows else {}
+    if seed:
+        workspace.commit(prepared("traffic", [traffic(0, "搜索", 1), traffic(5, "直接", 7)]))
+
+    def rows(shop: str = "") -> dict[tuple[date, str], int]:
+        with workspace.connect() as con:
+            found = con.execute(
+                "select date, channel, visitors from traffic where shop = ?", [shop]
+            ).fetchall()
+        return {(d, c): v for d, c, v in found}
+
+    repeated = [traffic(0, "搜索", 2), traffic(1, "搜索", 3), traffic(0, "搜索", 4)]
+    result = workspace.commit(
+        prepared("traffic", [*repeated, traffic(1, "搜索", 5), traffic(2, "搜索", 6)])
+    )
+    assert (result.rows_inserted, result.rows_updated) == (3, len(seed) // 2)
+    assert [(n.code, dict(n.params)) for n in result.notices] == [("duplicate_keys", {"rows": 2})]
+    last_rows = {(DAY + timedelta(d), "搜索"): v for d, v in [(0, 4), (1, 5), (2, 6)]}
+    assert rows() == {**seed, **last_rows}
+    clean = workspace.commit(prepared("traffic", [traffic(3, "搜索", 8), traffic(5, "直接", 9)]))
+    assert (clean.rows_inserted, clean.rows_updated) == (2, len(seed) // 2)
+    assert not [n for n in clean.notices if n.code == "duplicate_keys"]
+    assert rows() == {**last_rows, (DAY + timedelta(3), "搜索"): 8, (DAY + timedelta(5), "直接"): 9}
+    workspace.undo(clean.import_id)
+    workspace.undo(result.import_id)
+    assert rows() == seed
+    assert rows("other") == {(DAY, "搜索"): 99}
+
+
 def test_events_drop_exact_duplicates_and_undo_keeps_the_other_imports_rows(
     workspace: Workspace,
 ) -> None:
