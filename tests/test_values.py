@@ -5,7 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analytics.ingest.values import (
     MISSING_TOKENS,
@@ -17,6 +21,7 @@ from analytics.ingest.values import (
     parse_integer,
     parse_rate,
     parse_timestamp,
+    trimmed,
 )
 
 
@@ -256,3 +261,18 @@ def test_non_string_cells_are_read_as_text():
     parsed = parse_integer(pd.Series([12, None, "3"], dtype=object))
     assert parsed.values.tolist()[0] == 12
     assert parsed.values.iloc[2] == 3
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.text(alphabet=" \t\u3000\u00a0\ufeffa中é1", max_size=4))),
+    st.integers(min_value=0, max_value=3),
+)
+def test_trimmed_equals_utf8_trim(cells, skip):
+    """The first/last-byte shortcut never skips a trim that utf8_trim would do (sliced and
+    chunked arrays included)."""
+    chars = " \t\u3000\u00a0\ufeff"
+    array = pa.array(cells, type=pa.string()).slice(min(skip, len(cells)))
+    expected = pc.utf8_trim(array, chars).to_pylist()
+    assert trimmed(array, chars).to_pylist() == expected
+    assert trimmed(pa.chunked_array([array, array]), chars).to_pylist() == expected * 2

@@ -125,13 +125,33 @@ def _prepare(s: pd.Series) -> tuple[pa.Array, np.ndarray]:
     return text, missing.to_numpy(zero_copy_only=False)
 
 
-def trimmed(text: pa.Array, chars: str) -> pa.Array:
+def trimmed(text: pa.Array | pa.ChunkedArray, chars: str) -> pa.Array | pa.ChunkedArray:
     """`utf8_trim(text, chars)`, returning `text` itself (no copy of the column) when no cell
     starts or ends with one of `chars` — the usual export."""
-    blanks = pa.array(list(chars), type=pa.string())
-    first = pc.is_in(pc.utf8_slice_codeunits(text, 0, 1), value_set=blanks)
-    last = pc.is_in(pc.utf8_slice_codeunits(text, -1), value_set=blanks)
-    return pc.utf8_trim(text, chars) if pc.any(pc.or_(first, last)).as_py() else text
+    return pc.utf8_trim(text, chars) if _may_have_edges(text, chars) else text
+
+
+def _may_have_edges(text: pa.Array | pa.ChunkedArray, chars: str) -> bool:
+    """Whether some cell may start or end with one of `chars`, from the cells' first and last
+    bytes in Arrow's buffers (no new strings): a byte that one of `chars` can start or end
+    with says "maybe" (then utf8_trim decides); none says "no" for sure."""
+    firsts, lasts = np.zeros(256, dtype=bool), np.zeros(256, dtype=bool)  # byte → may be one
+    firsts[[c.encode()[0] for c in chars]] = True
+    lasts[[c.encode()[-1] for c in chars]] = True
+    chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
+    for chunk in chunks:
+        if not pa.types.is_string(chunk.type):
+            return True  # not a layout read here: let utf8_trim decide
+        _, offsets_buffer, data_buffer = chunk.buffers()
+        if data_buffer is None or not len(chunk):
+            continue
+        offsets = np.frombuffer(offsets_buffer, dtype=np.int32)
+        offsets = offsets[chunk.offset : chunk.offset + len(chunk) + 1]
+        data = np.frombuffer(data_buffer, dtype=np.uint8)
+        filled = offsets[1:] > offsets[:-1]
+        if firsts[data[offsets[:-1][filled]]].any() or lasts[data[offsets[1:][filled] - 1]].any():
+            return True
+    return False
 
 
 def _finish(
