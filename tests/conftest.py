@@ -19,6 +19,17 @@ def workspace(tmp_path: Path):
     return Workspace(tmp_path / "ws")
 
 
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace folder holding every bundled sample export (one per test module)."""
+    from analytics.sample import load_sample
+    from analytics.workspace import Workspace
+
+    path = tmp_path_factory.mktemp("seeded") / "ws"
+    load_sample(Workspace(path))
+    return path
+
+
 @pytest.fixture(scope="session")
 def realdata() -> Path:
     """The shared real datasets (../shared/realdata); tests using them skip if it is absent."""

@@ -37,17 +37,6 @@ TOPICS = (
 TIMEOUT = 120
 
 
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A workspace folder holding every bundled sample export."""
-    from analytics.sample import load_sample
-    from analytics.workspace import Workspace
-
-    path = tmp_path_factory.mktemp("seeded") / "ws"
-    load_sample(Workspace(path))
-    return path
-
-
 @pytest.fixture
 def use_workspace(monkeypatch: pytest.MonkeyPatch) -> Iterator[callable]:
     """Point the app at a workspace folder for the test (SHOPLENS_WORKSPACE)."""

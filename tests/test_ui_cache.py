@@ -15,15 +15,6 @@ from analytics.metrics.period import Period, Scope
 from analytics.workspace import Workspace
 
 
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from analytics.sample import load_sample
-
-    path = tmp_path_factory.mktemp("seeded") / "ws"
-    load_sample(Workspace(path))
-    return path
-
-
 @pytest.fixture
 def opens(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every Workspace.connect() call, by workspace folder."""
