@@ -301,7 +301,9 @@ def normalise(
     if ignored:
         table.notices.append(Notice("columns_ignored", {"columns": ", ".join(ignored)}))
     totals_mask = _totals_rows(table)
-    totals_text = table.text[totals_mask].reset_index(drop=True)
+    totals_text = (  # a slice, not a take, when there is none (a take copies every column)
+        table.text[totals_mask] if totals_mask.any() else table.text.iloc[:0]
+    ).reset_index(drop=True)
     totals_lines = table.lines[totals_mask]
     table.keep(~totals_mask)
     rows_read = len(table.text)
