@@ -162,3 +162,44 @@ def test_a_one_day_sycm_export_is_dated_from_its_file_name() -> None:
     )
     with pytest.raises(UnrecognisedColumns):  # a week's totals are not one day's
         prepare_import(name.replace("01-05.csv", "01-11.csv"), text.encode())
+
+
+def _wide_orders(extra: int, ragged_line: int | None = None) -> bytes:
+    """An orders export with `extra` columns nobody maps (an order report has dozens)."""
+    header = ["订单编号", "买家会员名", "订单创建时间", "订单状态", "买家实际支付金额"]
+    header += [f"备注{i}" for i in range(extra)]
+    lines = [",".join(header)]
+    for n in range(1, 41):
+        cells = [f"10{n:04d}", f"tb{n % 7}", f"2024-01-{n % 28 + 1:02d} 10:00:00", "交易成功"]
+        cells += [f"{n * 1.5:.2f}"] + [f"x{n}-{i}" for i in range(extra)]
+        if n + 1 == ragged_line:  # data row n is on line n + 1
+            cells.append("surplus")
+        lines.append(",".join(cells))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_columns_nobody_maps_are_left_unread_and_the_import_is_the_same() -> None:
+    """A wide export: the fast reader reads only the mapped columns (and the first), the rest
+    stay null and unread, and the prepared frame equals the one from reading everything."""
+    data = _wide_orders(extra=12)
+    prepared = prepare_import("orders.csv", data)
+    from analytics.ingest import prepare as prepare_module
+    from analytics.ingest.read import read_tables
+    from analytics.ingest.recognise import header_score
+
+    everything = prepare_module._prepare("orders.csv", data, ImportOptions(), {}, None)
+    assert prepared.frame.equals(everything.frame)
+    assert prepared.notices == everything.notices
+    wanted = prepare_module._mapped_positions(ImportOptions(), {})
+    [table] = read_tables("orders.csv", data, header_score, wanted=wanted)
+    assert table.unread == frozenset(range(5, 17))
+    assert all(table.columns[i].null_count == 40 for i in table.unread)
+    assert table.columns[1].to_pylist()[:2] == ["tb1", "tb2"]
+
+
+def test_an_unread_column_still_counts_its_fields() -> None:
+    """A surplus field in a row is a ragged row even when its columns are not read."""
+    with pytest.raises(InputRejected) as exc:
+        prepare_import("orders.csv", _wide_orders(extra=12, ragged_line=7))
+    problem = exc.value.problems[0]
+    assert (problem.code, problem.row) == ("ragged_row", 7)

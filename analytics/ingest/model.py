@@ -56,6 +56,7 @@ class RawTable:
     encoding: str | None = None  # None for Excel
     sheet: str | None = None
     notices: list[Notice] = field(default_factory=list)
+    unread: frozenset[int] = frozenset()  # positions left unread (all null): not asked for
 
     @classmethod
     def from_rows(

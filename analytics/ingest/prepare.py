@@ -22,6 +22,7 @@ from analytics.ingest.model import ImportOptions, Notice, PreparedImport, RawTab
 from analytics.ingest.normalise import normalise
 from analytics.ingest.profiles import PROFILES, known_fields, normalise_header
 from analytics.ingest.recognise import header_score, header_signature, recognise
+from analytics.ingest.text_table import Wanted
 
 # The period at the end of a Sycm file name: "…_2024-01-05_2024-01-05.xls" → first, last day.
 _FILE_PERIOD = re.compile(r"_(\d{4}-\d{2}-\d{2})_(\d{4}-\d{2}-\d{2})\.\w+$")
@@ -64,21 +65,43 @@ def prepare_import(
         InputRejected: the reader's or normalise's problems (bad cells, duplicate keys …).
         UsageError: an unknown sheet, kind, or mapping column/field.
     """
-    options = options or ImportOptions()
+    options, remembered = options or ImportOptions(), remembered or {}
+    try:
+        return _prepare(name, data, options, remembered, _mapped_positions(options, remembered))
+    except _UnreadColumn:
+        # Never expected (the reader asked _recognition about the same header); if it ever
+        # happens, read every column rather than import an unread column as empty.
+        return _prepare(name, data, options, remembered, None)
+
+
+class _UnreadColumn(Exception):
+    """The chosen mapping names a column the reader was told it need not read."""
+
+
+def _prepare(
+    name: str,
+    data: bytes,
+    options: ImportOptions,
+    remembered: Mapping[str, Mapping[str, Any]],
+    wanted: Wanted | None,
+) -> PreparedImport:
+    """prepare_import, with the reader reading only the `wanted` columns of a text file."""
     file = read.display_name(name)
-    tables = read.read_tables(name, data, header_score, columns=options.columns)
+    tables = read.read_tables(name, data, header_score, columns=options.columns, wanted=wanted)
     if options.sheet is not None:
         tables = [t for t in tables if t.sheet == options.sheet]
         if not tables:
             raise UsageError("usage.sheet_unknown", sheet=options.sheet)
     if not tables:
         raise InputRejected([InputProblem(file, code="no_rows")])
-    found = [_recognise(table, file, options, remembered or {}) for table in tables]
+    found = [_recognise(table, file, options, remembered) for table in tables]
     complete = [c for c in found if c.recognition.complete]
     if not complete:
         best = max(found, key=lambda c: c.recognition.score)
         raise _unrecognised(file, best.table, best.recognition)
     chosen = max(complete, key=lambda c: c.recognition.score)
+    if {chosen.table.header.index(s) for s in chosen.recognition.mapping} & chosen.table.unread:
+        raise _UnreadColumn
     table, recognition = chosen.table, chosen.recognition
     notices = list(table.notices)
     if len(complete) > 1:
@@ -129,14 +152,7 @@ def _recognise(
     A daily Sycm export without a date column is dated from its file name, when the name
     states a single day: "【生意参谋平台】流量来源_无线端_2024-01-05_2024-01-05.xls".
     """
-    signature = header_signature(table.header)
-    memory = remembered.get(signature, {})
-    names = {normalise_header(h) for h in table.header}
-    mapping = {
-        **{s: f for s, f in memory.get("mapping", {}).items() if normalise_header(s) in names},
-        **options.mapping,
-    }
-    recognition = recognise(table.header, kind=options.kind or memory.get("kind"), mapping=mapping)
+    signature, mapping, recognition = _recognition(table.header, options, remembered)
     period = _FILE_PERIOD.search(file)
     if recognition.missing != ("date",) or not period or period[1] != period[2]:
         return _Candidate(table, recognition, signature)
@@ -154,6 +170,41 @@ def _recognise(
         if again.complete
         else _Candidate(table, recognition, signature)
     )
+
+
+def _recognition(
+    header: list[str], options: ImportOptions, remembered: Mapping[str, Mapping[str, Any]]
+) -> tuple[str, dict[str, str], Recognition]:
+    """(header signature, mapping asked for, Recognition) of a header: the mapping remembered
+    for its layout under the user's own."""
+    signature = header_signature(header)
+    memory = remembered.get(signature, {})
+    names = {normalise_header(h) for h in header}
+    mapping = {
+        **{s: f for s, f in memory.get("mapping", {}).items() if normalise_header(s) in names},
+        **options.mapping,
+    }
+    recognition = recognise(header, kind=options.kind or memory.get("kind"), mapping=mapping)
+    return signature, mapping, recognition
+
+
+def _mapped_positions(
+    options: ImportOptions, remembered: Mapping[str, Mapping[str, Any]]
+) -> Wanted:
+    """For the reader: which columns of a header are mapped, so a large text file's other
+    columns (an order export has dozens) are never split into strings. None — read them all —
+    when the header is not a complete kind: the mapping editor and its messages need them."""
+
+    def positions(header: list[str]) -> set[int] | None:
+        try:
+            recognition = _recognition(header, options, remembered)[2]
+        except UsageError:
+            return None  # prepare_import says so, with the whole table read
+        if not recognition.complete:
+            return None
+        return {header.index(source) for source in recognition.mapping}
+
+    return positions
 
 
 def _unrecognised(file: str, table: RawTable, recognition: Recognition) -> UnrecognisedColumns:

@@ -40,6 +40,7 @@ from analytics.ingest.text_table import (
     HEADER_LIKELY,
     HEADER_SEARCH_ROWS,
     HeaderScore,
+    Wanted,
     choose_delimiter,
     read_text_table,
 )
@@ -81,6 +82,7 @@ def read_tables(
     data: bytes,
     header_score: HeaderScore,
     columns: tuple[str, ...] | None = None,
+    wanted: Wanted | None = None,
 ) -> list[RawTable]:
     """Read an uploaded file into one RawTable per table (per sheet for workbooks).
 
@@ -90,6 +92,8 @@ def read_tables(
         header_score: recognise.header_score, used to find the header below title rows and to
             decide whether a GB18030 reading is right.
         columns: field names for a headerless text file (`--columns`).
+        wanted: given a text file's header, the positions of the columns needed (None: all);
+            the others are left unread (null) when the fast reader takes the file.
 
     Raises:
         InputRejected: naming the file and, where it applies, line/sheet/column: file_too_large,
@@ -123,6 +127,7 @@ def read_tables(
             columns=columns,
             delimiter="\t" if ext == "tsv" else None,
             encoding=decoded.encoding,
+            wanted=wanted,
         )
     if decoded.utf8_error is not None and columns is None:
         _check_gb18030(data, decoded.utf8_error, table, header_score, file)

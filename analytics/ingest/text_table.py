@@ -35,6 +35,8 @@ from analytics.ingest.model import Notice, RawTable
 
 HeaderScore = Callable[[list[str]], float]
 """Share of a row's cells that are known header names, in [0, 1] (recognise.header_score)."""
+Wanted = Callable[[list[str]], set[int] | None]
+"""Given the header, the positions of the columns the import needs (None: all of them)."""
 
 HEADER_SEARCH_ROWS = 30
 """The header is looked for among the first this many non-empty rows."""
@@ -138,6 +140,7 @@ def read_text_table(
     columns: tuple[str, ...] | None = None,
     delimiter: str | None = None,
     encoding: str | None = None,
+    wanted: Wanted | None = None,
 ) -> RawTable:
     """Split decoded text into a RawTable.
 
@@ -153,12 +156,15 @@ def read_text_table(
         columns: field names of a headerless file (`--columns`): every row is data.
         delimiter: force a delimiter ("\\t" for .tsv); else chosen from the first lines.
         encoding: recorded on the table.
+        wanted: the columns the import needs, given the header: Arrow's reader leaves the
+            others unread (all null; never the first column or one without a name, which the
+            totals and unnamed-column checks read). csv.reader reads every column.
 
     Raises:
         InputRejected: empty_file, line_too_long, cell_too_long, too_many_columns,
             too_many_rows, unterminated_quote, bad_quote, ragged_row, duplicate_column, no_rows.
     """
-    shape = _Shape(file, header_score, columns, encoding)
+    shape = _Shape(file, header_score, columns, encoding, wanted)
     utf8 = text.utf8 if isinstance(text, Decoded) else None
     if utf8 is not None and _is_plain(utf8):
         lines = _Lines(utf8)
@@ -224,6 +230,7 @@ class _Shape(NamedTuple):
     header_score: HeaderScore
     columns: tuple[str, ...] | None
     encoding: str | None
+    wanted: Wanted | None = None
 
 
 class _NotPlain(Exception):
@@ -383,18 +390,34 @@ def _read_unquoted(lines: _Lines, shape: _Shape, long_lines: set[int]) -> RawTab
         raise _NotPlain  # more notes than the tail holds: let the row reader walk them
     data = data[: len(data) - (len(tail_rows) - len(kept))]
     limits.check_rows(file, len(data))
-    columns = _arrow_columns(lines, data, width)
-    return _finish(
+    needed = _needed(shape, cells, header)
+    columns = _arrow_columns(lines, data, width, needed)
+    table = _finish(
         shape, cells, header, header_line, columns, data + 1 + lines.offset, notices, dropped
     )
+    table.unread = frozenset(range(width)) - needed if needed is not None else frozenset()
+    return table
 
 
-def _arrow_columns(lines: _Lines, rows: np.ndarray, width: int) -> list[pa.ChunkedArray]:
+def _needed(shape: _Shape, cells: list[str | None], header: list[str]) -> set[int] | None:
+    """The positions to read: what `shape.wanted` asks for, the first column and the columns
+    without a name; None (all) when nothing was asked."""
+    wanted = shape.wanted(header) if shape.wanted is not None else None
+    if wanted is None:
+        return None
+    unnamed = {i for i, cell in enumerate(cells) if not (cell or "").strip(_HEADER_STRIP)}
+    return wanted | unnamed | {0}
+
+
+def _arrow_columns(
+    lines: _Lines, rows: np.ndarray, width: int, needed: set[int] | None = None
+) -> list[pa.ChunkedArray]:
     """The lines `rows` (ascending line indices) split into `width` string columns by Arrow.
 
     Arrow reads the bytes from the first to the last of them; the lines in between that are
     not rows are empty (Arrow skips them) or delimiters only (Arrow reads them as a row of
-    nulls, dropped here). Anything else (a row of another width) raises `_NotPlain`.
+    nulls, dropped here). Anything else (a row of another width) raises `_NotPlain`. Columns
+    not `needed` are not converted (still counted, so a ragged row is still caught): all null.
     """
     if not len(rows):
         return [pa.array([], type=pa.string()) for _ in range(width)]
@@ -413,6 +436,7 @@ def _arrow_columns(lines: _Lines, rows: np.ndarray, width: int) -> list[pa.Chunk
                 ignore_empty_lines=True,
             ),
             convert_options=pacsv.ConvertOptions(
+                include_columns=names if needed is None else [names[i] for i in sorted(needed)],
                 column_types=dict.fromkeys(names, pa.string()),
                 null_values=[""],
                 strings_can_be_null=True,
@@ -428,7 +452,10 @@ def _arrow_columns(lines: _Lines, rows: np.ndarray, width: int) -> list[pa.Chunk
         raise _NotPlain  # not every line in between is a row or blank
     if not keep.all():
         table = table.filter(pa.array(keep))
-    return [table.column(i) for i in range(width)]  # chunks: combining would copy them all
+    unread = pa.chunked_array([pa.nulls(table.num_rows, pa.string())])
+    read_names = set(table.column_names)
+    # Chunks as read: combining them would copy every column.
+    return [table.column(name) if name in read_names else unread for name in names]
 
 
 def choose_delimiter(text: str, header_score: HeaderScore) -> str:
