@@ -41,6 +41,7 @@ from analytics.ingest.model import Notice, RawTable, empty_as_null
 from analytics.ingest.text_table import (
     HEADER_LIKELY,
     HEADER_SEARCH_ROWS,
+    NOTES_TAIL_ROWS,
     HeaderScore,
     drop_notes,
     find_header_row,
@@ -59,7 +60,6 @@ _ZIP_ERRORS = (
     zlib.error,
 )
 _XML_HEAD_BYTES = 64 * 1024
-_TAIL_ROWS = 50  # the last rows checked for notes lines (more only when all of them are)
 _SCAN_CHUNK = 4 * 1024 * 1024
 # A worksheet part: "xl/worksheets/sheet1.xml".
 _WORKSHEET = re.compile(r"xl/worksheets/[^/]+\.xml")
@@ -292,8 +292,8 @@ def _table(grid: _Grid, file: str, sheet: str, header_score: HeaderScore) -> Raw
         notices.append(Notice("title_rows_skipped", {"count": start, "line": lines[start]}))
     header = name_header(file, head[start], lines[start], header_score, sheet)
     data, data_lines = rows[start + 1 :], lines[start + 1 :]
-    tail = [[cell_text(v) for v in row] for row in data[-_TAIL_ROWS:]]
-    kept, _, dropped = drop_notes(tail, data_lines[-_TAIL_ROWS:], len(header))
+    tail = [[cell_text(v) for v in row] for row in data[-NOTES_TAIL_ROWS:]]
+    kept, _, dropped = drop_notes(tail, data_lines[-NOTES_TAIL_ROWS:], len(header))
     if not kept and len(tail) < len(data):  # more notes than the tail: check every row
         every = [[cell_text(v) for v in row] for row in data]
         kept, _, dropped = drop_notes(every, data_lines, len(header))

@@ -69,8 +69,7 @@ class RawTable:
         **extra: Any,
     ) -> RawTable:
         """The table of `rows` (each as wide as `header`; "" and None both mean empty)."""
-        cells = list(zip(*rows, strict=True)) if rows else [()] * len(header)
-        columns = [empty_as_null(pa.array(column, type=pa.string())) for column in cells]
+        columns = columns_from_rows(rows, len(header))
         lines = np.asarray(line_numbers, dtype=np.int64)
         return cls(file, header, columns, lines, header_line, **extra)
 
@@ -82,6 +81,12 @@ class RawTable:
     def rows(self) -> list[list[str | None]]:
         """The cells row by row, as Python lists: for small tables and tests only."""
         return [list(row) for row in zip(*(c.to_pylist() for c in self.columns), strict=True)]
+
+
+def columns_from_rows(rows: Sequence[Sequence[str | None]], width: int) -> list[pa.Array]:
+    """Row lists (each `width` cells) as one Arrow string array per column, empty as null."""
+    cells = list(zip(*rows, strict=True)) if rows else [()] * width
+    return [empty_as_null(pa.array(column, type=pa.string())) for column in cells]
 
 
 def empty_as_null(column: pa.Array) -> pa.Array:

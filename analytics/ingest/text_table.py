@@ -31,7 +31,7 @@ from analytics.errors import shown_value
 from analytics.ingest import limits
 from analytics.ingest.decode import Decoded
 from analytics.ingest.limits import reject
-from analytics.ingest.model import Notice, RawTable
+from analytics.ingest.model import Notice, RawTable, columns_from_rows
 
 HeaderScore = Callable[[list[str]], float]
 """Share of a row's cells that are known header names, in [0, 1] (recognise.header_score)."""
@@ -49,11 +49,11 @@ _SNIFF_CHARS = 64 * 1024
 _HEADER_STRIP = " \t\r\n\u00a0\u3000\u200b\ufeff"
 # Any character that is not blank: a file with none is empty.
 _NOT_BLANK = re.compile(r"[^ \t\r\n\u00a0\u3000\u200b\ufeff]")
-# The last rows split in Python to find notes lines; Arrow reads the data rows above them.
-_TAIL_ROWS = 50
-# Arrow's block: a line longer than a block falls back to csv.reader.
+NOTES_TAIL_ROWS = 50
+"""The last rows checked one by one for notes lines; the data rows above them are read whole."""
 _HEAD_BYTES = 256 * 1024
 """A UTF-8 file's dialect and header are sniffed from this many bytes (whole lines)."""
+# Arrow's block: a line longer than a block falls back to csv.reader.
 _ARROW_BLOCK = 16 * 1024 * 1024
 
 # Excel's dialect hint on the first line: "sep=;" → fields are separated by ";".
@@ -198,11 +198,8 @@ def read_text_table(
 
 def _is_plain(text: str | bytes) -> bool:
     """No quotes and no lone CR: every row is one line, split at every delimiter."""
-    if isinstance(text, bytes):
-        lone_cr = b"\r" in text and text.count(b"\r") != text.count(b"\r\n")
-        return b'"' not in text and not lone_cr
-    lone_cr = "\r" in text and text.count("\r") != text.count("\r\n")
-    return '"' not in text and not lone_cr
+    quote, cr, crlf = ('"', "\r", "\r\n") if isinstance(text, str) else (b'"', b"\r", b"\r\n")
+    return quote not in text and (cr not in text or text.count(cr) == text.count(crlf))
 
 
 def _read_utf8(lines: _Lines, shape: _Shape, delimiter: str | None) -> RawTable:
@@ -296,10 +293,9 @@ def _read_rows(
     for index, row in enumerate(data):
         if len(row) != width:
             data[index] = _fit(file, row, width, data_lines[index])
-    table = RawTable.from_rows(file, header, data, data_lines, header_line)
-    return _finish(
-        shape, cells, header, header_line, table.columns, table.line_numbers, notices, dropped
-    )
+    columns = columns_from_rows(data, width)
+    lines_of = np.asarray(data_lines, dtype=np.int64)
+    return _finish(shape, cells, header, header_line, columns, lines_of, notices, dropped)
 
 
 class _Lines:
@@ -308,7 +304,14 @@ class _Lines:
     Line `i` (0-based) is `data[starts[i]:ends[i]]`, physical line `i + 1 + offset`. A line
     is blank when it is empty or holds only delimiters (csv.reader gives no filled field);
     `is_row` marks the others, `filled` lists them. Only for text without quotes or lone CRs.
+    The delimiter decides which lines are blank, so `split_by` sets `delimiter`, `offset`,
+    `is_row` and `filled`; until then only the boundaries and `longest` are known.
     """
+
+    delimiter: str
+    offset: int
+    is_row: np.ndarray
+    filled: np.ndarray
 
     def __init__(self, data: bytes) -> None:
         self.data = data.replace(b"\r\n", b"\n") if b"\r" in data else data
@@ -317,10 +320,6 @@ class _Lines:
         self.ends = np.concatenate((ends, [len(self.data)]))
         self.empty = self.starts == self.ends
         self.longest = int((self.ends - self.starts).max())
-        self.delimiter = ","
-        self.offset = 0
-        self.is_row = ~self.empty
-        self.filled = np.flatnonzero(self.is_row)
 
     def split_by(self, delimiter: str, offset: int) -> _Lines:
         """Set the delimiter (which decides the blank lines) and the lines cut off the top."""
@@ -383,7 +382,7 @@ def _read_unquoted(lines: _Lines, shape: _Shape, long_lines: set[int]) -> RawTab
             limits.check_cells(file, lines.split(index), line, header)
     width = len(header)
     data = filled[start:]
-    tail = data[-_TAIL_ROWS:]
+    tail = data[-NOTES_TAIL_ROWS:]
     tail_rows = [lines.split(i) for i in tail]
     kept, _, dropped = drop_notes(tail_rows, [lines.number(i) for i in tail], width)
     if len(kept) == 0 and len(tail) < len(data):

@@ -408,8 +408,8 @@ class _Stamps:
     def civil(self) -> None:
         """Turn the civil fields into instants; impossible dates (Feb 30) and times are not ok.
 
-        Pure numpy: the month is built first and the day added, so a day past the month's end
-        lands in the next month and is caught by comparing months.
+        Pure integer numpy: a day past its month's length is refused, then the date becomes a
+        day number (`_days_from_civil`) and the time of day is added in microseconds.
         """
         f = self.fields
         rows = self.ok & self.civil_rows
