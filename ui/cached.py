@@ -23,7 +23,7 @@ import importlib
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -117,22 +117,20 @@ class _Query:
         return self._result
 
     def df(self) -> pd.DataFrame:
-        key = self._key and (*self._key, "df")
-        found = _remembered(key) if key else None
-        if found is None:
-            found = self._run().df()
-            if key and len(found) <= QUERY_MAX_ROWS:
-                _remember(key, found)
-        return found.copy()  # the metric may add or convert columns
+        return self._fetch("df", lambda result: result.df()).copy()  # the metric may change it
 
     def fetchall(self) -> list[tuple]:
-        key = self._key and (*self._key, "rows")
+        return list(self._fetch("rows", lambda result: result.fetchall()))
+
+    def _fetch(self, form: str, read: Callable[[Any], Any]) -> Any:
+        """The result in `form`, remembered unless it is over QUERY_MAX_ROWS rows."""
+        key = self._key and (*self._key, form)
         found = _remembered(key) if key else None
         if found is None:
-            found = self._run().fetchall()
+            found = read(self._run())
             if key and len(found) <= QUERY_MAX_ROWS:
                 _remember(key, found)
-        return list(found)
+        return found
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._run(), name)
