@@ -76,9 +76,9 @@ _PARSERS: dict[str, Callable[[pd.Series], values.Parsed]] = {
 }
 
 # Spaces stripped from text cells (NBSP, U+3000, ZWSP, BOM too). Tabs and line breaks in a
-# name are kept as data; ids lose them as well (_ID_BLANKS).
-_BLANKS = " \u00a0\u3000\u200b\ufeff"
-_ID_BLANKS = _BLANKS + "\t\r\n\v\f"
+# name are kept as data; ids lose them as well (ID_BLANKS).
+BLANKS = " \u00a0\u3000\u200b\ufeff"
+ID_BLANKS = BLANKS + "\t\r\n\v\f"
 
 
 def _each(words: str, value: str) -> dict[str, str]:
@@ -188,9 +188,9 @@ _HEADER_CURRENCY = (
     (re.compile(r"[(（](gbp|£)[)）]\s*$", re.I), "GBP"),
 )
 # An id a spreadsheet turned into a float: "17850.0" → "17850".
-_FLOAT_ID = r"^([0-9]+)\.0+$"
+FLOAT_ID = r"^([0-9]+)\.0+$"
 # A long id Excel turned into a rounded number: "3.71235E+18", "1.2e+17".
-_SCIENTIFIC_ID = re.compile(r"[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+")
+SCIENTIFIC_ID = re.compile(r"[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+")
 # An id kept as text by an Excel formula, as Taobao CSV exports write it:
 # ="2024010512345" → 2024010512345.
 _FORMULA_ID = r'^="(.*)"$'
@@ -295,11 +295,7 @@ def normalise(
     if not recognition.complete:
         raise ValueError("normalise() needs a complete Recognition")
     table = _Table(raw, recognition)
-    ignored = [
-        c for c in recognition.unmapped if normalise_header(c) not in derived_headers(table.kind)
-    ]
-    if ignored:
-        table.notices.append(Notice("columns_ignored", {"columns": ", ".join(ignored)}))
+    table.notices.extend(ignored_columns(recognition))
     totals_mask = _totals_rows(table)
     totals_text = (  # a slice, not a take, when there is none (a take copies every column)
         table.text[totals_mask] if totals_mask.any() else table.text.iloc[:0]
@@ -319,13 +315,20 @@ def normalise(
     builder = _BUILDERS[table.kind]
     frame = builder(table, parsed, currency)
     table.reject_if_problems()
-    frame = _typed(frame, table.kind)
+    frame = typed_frame(frame, table.kind)
     if table.kind == "orders" and table.has("currency"):
         found = sorted(frame["currency"].dropna().unique())
         currency = found[0] if len(found) == 1 else None
         if len(found) > 1:
             table.notices.append(Notice("mixed_currency", {"currencies": ", ".join(found)}))
-    return Normalised(frame, rows_read, _date_range(frame), totals, table.notices, currency)
+    return Normalised(frame, rows_read, date_range(frame), totals, table.notices, currency)
+
+
+def ignored_columns(recognition: Recognition) -> list[Notice]:
+    """The notice naming the columns a file has that nothing imports (none: [])."""
+    derived = derived_headers(recognition.kind or "")
+    ignored = [c for c in recognition.unmapped if normalise_header(c) not in derived]
+    return [Notice("columns_ignored", {"columns": ", ".join(ignored)})] if ignored else []
 
 
 # --- reading the cells ------------------------------------------------------------------------
@@ -354,14 +357,14 @@ def _clean_text(cells: pd.Series, ids: bool = False) -> pd.Series:
     "17850") and a ="…" text formula is unwrapped. Other text loses the formula guard of an
     export ("'=1+2" → "=1+2", see analytics.formulas), so ShopLens' own CSV re-imports exactly.
     """
-    text = values.trimmed(_arrow(cells), _ID_BLANKS if ids else _BLANKS)
+    text = values.trimmed(_arrow(cells), ID_BLANKS if ids else BLANKS)
     if ids and _any(pc.starts_with(text, '="')):
         text = pc.replace_substring_regex(text, _FORMULA_ID, r"\1")
     missing = pc.is_in(text, value_set=pa.array(sorted(values.MISSING_TOKENS)))
     if _any(missing):
         text = pc.if_else(missing, pa.scalar(None, pa.string()), text)
     if ids and _any(pc.match_substring(text, ".0")):
-        text = pc.replace_substring_regex(text, _FLOAT_ID, r"\1")
+        text = pc.replace_substring_regex(text, FLOAT_ID, r"\1")
     elif not ids and _any(pc.starts_with(text, "'")):
         text = pc.replace_substring_regex(text, GUARDED_PATTERN, r"\1", max_replacements=1)
     return _series(text, cells.index)
@@ -381,7 +384,7 @@ def _is_label(cells: pd.Series, labels: frozenset[str]) -> np.ndarray:
     million order ids are not lower-cased and rewritten to find none.
     """
     text = _arrow(cells)
-    hint = pc.fill_null(pc.match_substring_regex(text, _label_hint(labels)), False)
+    hint = pc.fill_null(pc.match_substring_regex(text, label_hint(labels)), False)
     rows = np.flatnonzero(hint.to_numpy(zero_copy_only=False))
     mask = np.zeros(len(text), dtype=bool)
     if rows.size:
@@ -391,7 +394,7 @@ def _is_label(cells: pd.Series, labels: frozenset[str]) -> np.ndarray:
     return mask
 
 
-def _label_hint(labels: frozenset[str]) -> str:
+def label_hint(labels: frozenset[str]) -> str:
     """A regex found in every cell that reads as one of `labels`: its letters in order, with
     any of _LABEL_NOISE between them, in any case."""
     noise = _LABEL_NOISE[:-1] + "*"
@@ -408,7 +411,7 @@ def _parse_all(table: _Table) -> dict[str, pd.Series]:
         if type_ in (TEXT, ID):
             clean = _clean_text(cells, ids=type_ == ID)
             if type_ == ID:
-                lost = pc.match_substring_regex(_arrow(clean), f"^(?:{_SCIENTIFIC_ID.pattern})$")
+                lost = pc.match_substring_regex(_arrow(clean), f"^(?:{SCIENTIFIC_ID.pattern})$")
                 lost = pc.fill_null(lost, False).to_numpy(zero_copy_only=False)
                 if lost.any():  # Excel rounded a long id: the real one cannot be recovered
                     table.problem(np.flatnonzero(lost), field, "bad_id", expected="id")
@@ -601,11 +604,17 @@ def _file_currency(table: _Table) -> str | None:
         for pattern, code in _CURRENCY_SIGNS:
             if cells.str.contains(pattern).any():
                 return code
-    for field in money:
+    return header_currency([table.source[f] for f in money], table.platform)
+
+
+def header_currency(money_columns: list[str], platform: str) -> str | None:
+    """The currency named in a money column's unit ("支付金额(元)"), else CNY for a Chinese
+    platform's money, else None."""
+    for column in money_columns:
         for pattern, code in _HEADER_CURRENCY:
-            if pattern.search(table.source[field]):
+            if pattern.search(column):
                 return code
-    if money and table.platform in CHINESE_PLATFORMS:
+    if money_columns and platform in CHINESE_PLATFORMS:
         return "CNY"
     return None
 
@@ -654,7 +663,7 @@ def _reject_duplicates(table: _Table, frame: pd.DataFrame, key: list[str]) -> No
         )
 
 
-def _typed(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
+def typed_frame(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
     """Exactly the kind's columns, in order, each with the dtype its DuckDB type reads from:
     Arrow-backed strings for VARCHAR (pd.NA when empty; DuckDB scans them without a Python
     object per cell), Int64, float64 (money rounded to the cent), boolean,
@@ -673,7 +682,7 @@ def _typed(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _date_range(frame: pd.DataFrame) -> tuple[date, date] | None:
+def date_range(frame: pd.DataFrame) -> tuple[date, date] | None:
     column = next((c for c in ("date", "created_at", "ts") if c in frame), None)
     if column is None or not frame[column].notna().any():
         return None
@@ -837,7 +846,6 @@ def _orders(table: _Table, parsed: dict[str, pd.Series], currency: str | None) -
     order_ids = _arrow(data["order_id"])
     multi = len(pc.unique(order_ids)) < len(order_ids)  # ids are never null here
     data = _merge_lines(table, data) if multi else data.reset_index(drop=True)
-    n = len(data)
     table.lines = data["_line"].to_numpy()
     empty = data["created_at"].isna().to_numpy()
     if empty.any():  # an order without a creation time on any of its lines
@@ -848,13 +856,25 @@ def _orders(table: _Table, parsed: dict[str, pd.Series], currency: str | None) -
             False,
             params={"field": "created_at"},
         )
-    _notice_missing_orders(table, data)
+    notice_missing_orders(table.source, data, table.notices)
+    return order_frame(data, table.platform, currency, table.notices)
 
+
+def order_frame(
+    data: pd.DataFrame, platform: str, currency: str | None, notices: list[Notice]
+) -> pd.DataFrame:
+    """The orders columns from one row per order: status, is_paid and the amounts decided.
+
+    `data` holds the parsed fields by name (lines already merged) and `_amount`, the order's
+    amount (see `_line_amount`). Notices found here (unknown statuses, cancelled negative
+    orders) are appended to `notices`. Shared by `_orders` and `bulk_orders`.
+    """
+    n = len(data)
     amount = data["_amount"] if "_amount" in data else pd.Series(np.nan, index=data.index)
     refund = (
         data["refund_amount"] if "refund_amount" in data else pd.Series(np.nan, index=data.index)
     )
-    status = _status(table, data)
+    status = _status(data, notices)
     cancelled_at = data.get("cancelled_at")
     if cancelled_at is not None:
         status = status.where(cancelled_at.isna() | status.eq("refunded"), "cancelled")
@@ -864,7 +884,7 @@ def _orders(table: _Table, parsed: dict[str, pd.Series], currency: str | None) -
         status = status.where(~closed_refunded, "refunded")
 
     negative = amount.lt(0) | (data["quantity"].lt(0) if "quantity" in data else False)
-    if table.platform == "uci":
+    if platform == "uci":
         negative |= data["order_id"].astype(str).str.upper().str.startswith("C")
     negative = negative.fillna(False).astype(bool)
     refund = refund.where(~negative, (-amount).clip(lower=0).fillna(refund))
@@ -881,11 +901,11 @@ def _orders(table: _Table, parsed: dict[str, pd.Series], currency: str | None) -
         paid = status.eq("paid")
     is_paid = (paid.fillna(False) & ~closed.fillna(False)).astype("boolean")
     if negative.any():
-        table.notices.append(Notice("negative_orders_cancelled", {"count": int(negative.sum())}))
+        notices.append(Notice("negative_orders_cancelled", {"count": int(negative.sum())}))
 
     cols = {f: _nullable(data, f, n, t) for f, t in TABLES["orders"].columns}
     cols.update(
-        platform=pd.Series([table.platform] * n, dtype=object),
+        platform=pd.Series([platform] * n, dtype=object),
         status=status,
         is_paid=is_paid,
         pay_amount=_money(amount),
@@ -951,7 +971,7 @@ def _order_level(column: pd.core.groupby.SeriesGroupBy) -> bool:
     return bool((distinct <= 1).all())
 
 
-def _status(table: _Table, data: pd.DataFrame) -> pd.Series:
+def _status(data: pd.DataFrame, notices: list[Notice]) -> pd.Series:
     """Canonical status; unknown texts become NULL and are listed in a notice."""
     if "status" not in data:
         return pd.Series([None] * len(data), dtype=object)
@@ -961,7 +981,7 @@ def _status(table: _Table, data: pd.DataFrame) -> pd.Series:
     status = pc.take(pa.array(canonical, pa.string()), pc.index_in(raw, value_set=uniques))
     unknown = [t for t, c in zip(uniques.to_pylist(), canonical, strict=True) if c is None]
     if unknown:
-        table.notices.append(
+        notices.append(
             Notice("unknown_status", {"count": len(unknown), "statuses": ", ".join(unknown[:5])})
         )
     return _series(status, data.index)
@@ -986,16 +1006,19 @@ def _token(text: object) -> str:
     return _STATUS_SEPARATORS.sub("_", folded)
 
 
-def _notice_missing_orders(table: _Table, data: pd.DataFrame) -> None:
-    """Count empty cells per order (line exports leave order fields empty on later lines)."""
+def notice_missing_orders(
+    source: dict[str, str], data: pd.DataFrame, notices: list[Notice]
+) -> None:
+    """Count empty cells per order (line exports leave order fields empty on later lines);
+    `source` maps each field to its column."""
     counted = {}
-    for field in table.source:
+    for field, column in source.items():
         if field in data and field not in ("unit_price",):
             n = int(data[field].isna().sum())
             if n:
-                counted[table.source[field]] = n
+                counted[column] = n
     if counted:
-        table.notices.append(_missing_notice(counted))
+        notices.append(_missing_notice(counted))
 
 
 _BUILDERS: dict[str, Callable[[_Table, dict[str, pd.Series], str | None], pd.DataFrame]] = {

@@ -17,11 +17,11 @@ from typing import Any, NamedTuple
 import pyarrow as pa
 
 from analytics.errors import InputProblem, InputRejected, UnrecognisedColumns, UsageError
-from analytics.ingest import read
+from analytics.ingest import bulk_orders, read
 from analytics.ingest.model import ImportOptions, Notice, PreparedImport, RawTable, Recognition
 from analytics.ingest.normalise import normalise
-from analytics.ingest.profiles import PROFILES, known_fields, normalise_header
-from analytics.ingest.recognise import header_score, header_signature, recognise
+from analytics.ingest.profiles import PROFILES, known_fields
+from analytics.ingest.recognise import header_score, recognise, recognition_for
 from analytics.ingest.text_table import Wanted
 
 # The period at the end of a Sycm file name: "…_2024-01-05_2024-01-05.xls" → first, last day.
@@ -66,6 +66,9 @@ def prepare_import(
         UsageError: an unknown sheet, kind, or mapping column/field.
     """
     options, remembered = options or ImportOptions(), remembered or {}
+    fast = bulk_orders.prepare_orders(name, data, options, remembered)
+    if fast is not None:
+        return fast
     try:
         return _prepare(name, data, options, remembered, _mapped_positions(options, remembered))
     except _UnreadColumn:
@@ -152,7 +155,7 @@ def _recognise(
     A daily Sycm export without a date column is dated from its file name, when the name
     states a single day: "【生意参谋平台】流量来源_无线端_2024-01-05_2024-01-05.xls".
     """
-    signature, mapping, recognition = _recognition(table.header, options, remembered)
+    signature, mapping, recognition = recognition_for(table.header, options, remembered)
     period = _FILE_PERIOD.search(file)
     if recognition.missing != ("date",) or not period or period[1] != period[2]:
         return _Candidate(table, recognition, signature)
@@ -172,22 +175,6 @@ def _recognise(
     )
 
 
-def _recognition(
-    header: list[str], options: ImportOptions, remembered: Mapping[str, Mapping[str, Any]]
-) -> tuple[str, dict[str, str], Recognition]:
-    """(header signature, mapping asked for, Recognition) of a header: the mapping remembered
-    for its layout under the user's own."""
-    signature = header_signature(header)
-    memory = remembered.get(signature, {})
-    names = {normalise_header(h) for h in header}
-    mapping = {
-        **{s: f for s, f in memory.get("mapping", {}).items() if normalise_header(s) in names},
-        **options.mapping,
-    }
-    recognition = recognise(header, kind=options.kind or memory.get("kind"), mapping=mapping)
-    return signature, mapping, recognition
-
-
 def _mapped_positions(
     options: ImportOptions, remembered: Mapping[str, Mapping[str, Any]]
 ) -> Wanted:
@@ -197,7 +184,7 @@ def _mapped_positions(
 
     def positions(header: list[str]) -> set[int] | None:
         try:
-            recognition = _recognition(header, options, remembered)[2]
+            recognition = recognition_for(header, options, remembered)[2]
         except UsageError:
             return None  # prepare_import says so, with the whole table read
         if not recognition.complete:

@@ -130,7 +130,7 @@ def read_tables(
             wanted=wanted,
         )
     if decoded.utf8_error is not None and columns is None:
-        _check_gb18030(data, decoded.utf8_error, table, header_score, file)
+        check_gb18030(data, decoded.utf8_error, table, header_score, file)
     return [table]
 
 
@@ -151,7 +151,7 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _check_gb18030(
+def check_gb18030(
     data: bytes, utf8_error: int, table: RawTable, header_score: HeaderScore, file: str
 ) -> None:
     """Refuse a GB18030 reading that is not a Chinese export (see the module docstring)."""

@@ -25,9 +25,10 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from analytics.errors import UsageError
-from analytics.ingest.model import Recognition
+from analytics.ingest.model import ImportOptions, Recognition
 from analytics.ingest.profiles import (
     PROFILES,
     all_known_headers,
@@ -140,6 +141,22 @@ def recognise(
         key=lambda r: (r.score, len(PROFILES[r.kind].required), -len(r.missing)),
     )
     return best
+
+
+def recognition_for(
+    header: list[str], options: ImportOptions, remembered: Mapping[str, Mapping[str, Any]]
+) -> tuple[str, dict[str, str], Recognition]:
+    """(header signature, mapping asked for, Recognition) of a header: the mapping remembered
+    for its layout under the user's own (`options.mapping` wins column by column)."""
+    signature = header_signature(header)
+    memory = remembered.get(signature, {})
+    names = {normalise_header(h) for h in header}
+    mapping = {
+        **{s: f for s, f in memory.get("mapping", {}).items() if normalise_header(s) in names},
+        **options.mapping,
+    }
+    recognition = recognise(header, kind=options.kind or memory.get("kind"), mapping=mapping)
+    return signature, mapping, recognition
 
 
 def _overrides(cells: list[str], names: list[str], mapping: Mapping[str, str]) -> dict[int, str]:

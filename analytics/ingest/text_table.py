@@ -51,7 +51,7 @@ _HEADER_STRIP = " \t\r\n\u00a0\u3000\u200b\ufeff"
 _NOT_BLANK = re.compile(r"[^ \t\r\n\u00a0\u3000\u200b\ufeff]")
 NOTES_TAIL_ROWS = 50
 """The last rows checked one by one for notes lines; the data rows above them are read whole."""
-_HEAD_BYTES = 256 * 1024
+HEAD_BYTES = 256 * 1024
 """A UTF-8 file's dialect and header are sniffed from this many bytes (whole lines)."""
 # Arrow's block: a line longer than a block falls back to csv.reader.
 _ARROW_BLOCK = 16 * 1024 * 1024
@@ -166,7 +166,7 @@ def read_text_table(
     """
     shape = _Shape(file, header_score, columns, encoding, wanted)
     utf8 = text.utf8 if isinstance(text, Decoded) else None
-    if utf8 is not None and _is_plain(utf8):
+    if utf8 is not None and is_plain(utf8):
         lines = _Lines(utf8)
         try:
             return _read_utf8(lines, shape, delimiter)
@@ -175,7 +175,7 @@ def read_text_table(
     text = text.text if isinstance(text, Decoded) else text
     if not _NOT_BLANK.search(text):
         raise reject(file, "empty_file", expected="read_table")
-    plain = utf8 is None and _is_plain(text)
+    plain = utf8 is None and is_plain(text)
     lines = _Lines(text.encode("utf-8")) if plain else None
     long_lines = set()
     if lines is None or lines.longest > limits.MAX_CELL_CHARS:  # bytes: at least the chars
@@ -196,7 +196,7 @@ def read_text_table(
     return _read_rows(rows, lines_of, measure, shape)
 
 
-def _is_plain(text: str | bytes) -> bool:
+def is_plain(text: str | bytes) -> bool:
     """No quotes and no lone CR: every row is one line, split at every delimiter."""
     quote, cr, crlf = ('"', "\r", "\r\n") if isinstance(text, str) else (b'"', b"\r", b"\r\n")
     return quote not in text and (cr not in text or text.count(cr) == text.count(crlf))
@@ -206,9 +206,9 @@ def _read_utf8(lines: _Lines, shape: _Shape, delimiter: str | None) -> RawTable:
     """`_read_unquoted` on a UTF-8 file's bytes, sniffing from its first lines only.
 
     Raises `_NotPlain` for what the whole text must decide: no line break in the first
-    `_HEAD_BYTES`, blank head, a line long enough to hold an oversized cell, a `sep=` hint.
+    `HEAD_BYTES`, blank head, a line long enough to hold an oversized cell, a `sep=` hint.
     """
-    cut = lines.data.rfind(b"\n", 0, _HEAD_BYTES) if len(lines.data) > _HEAD_BYTES else None
+    cut = lines.data.rfind(b"\n", 0, HEAD_BYTES) if len(lines.data) > HEAD_BYTES else None
     if cut == -1 or lines.longest > limits.MAX_CELL_CHARS:
         raise _NotPlain
     head = lines.data[:cut].decode("utf-8")

@@ -37,7 +37,7 @@ MISSING_TOKENS: frozenset[str] = frozenset({"", "-", "--", "—", "——", "－
 "－" (full-width hyphen) is listed although NFKC would fold it, because the missing check runs
 before normalisation."""
 
-_STRIP_CHARS = " \t\r\n\v\f\u00a0\u3000\u200b\ufeff"
+STRIP_CHARS = " \t\r\n\v\f\u00a0\u3000\u200b\ufeff"
 
 # Every numeric rendering we accept, split into parts checked per parser: "(¥1,234.50)",
 # "-12.5", "¥ 5886.00", "1.5万", "3.25%", "12 元", ".5". Grouping by threes only; no exponent.
@@ -80,8 +80,8 @@ _UNITS = (
     r"(?:(?P<s>[0-9]+(?:\.[0-9]+)?) ?(?:秒钟|秒|seconds?|secs?|s))?$"
 )
 
-_TRUE = ("是", "yes", "true", "y", "t", "1", "1.0", "预售", "有")
-_FALSE = ("否", "no", "false", "n", "f", "0", "0.0", "非预售", "无")
+TRUE_WORDS = ("是", "yes", "true", "y", "t", "1", "1.0", "预售", "有")
+FALSE_WORDS = ("否", "no", "false", "n", "f", "0", "0.0", "非预售", "无")
 
 
 @dataclass
@@ -117,7 +117,7 @@ def _prepare(s: pd.Series) -> tuple[pa.Array, np.ndarray]:
     except (pa.ArrowTypeError, pa.ArrowInvalid):
         # Cells that are not str (a caller passing numbers): read their text form.
         raw = pa.array(s.astype("str").to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-    text = trimmed(raw, _STRIP_CHARS)
+    text = trimmed(raw, STRIP_CHARS)
     missing = pc.or_(pc.is_null(text), pc.is_in(text, value_set=pa.array(sorted(MISSING_TOKENS))))
     if not pc.all(pc.string_is_ascii(text)).as_py():
         text = pc.utf8_normalize(text, "NFKC")
@@ -608,8 +608,8 @@ def parse_bool(s: pd.Series) -> Parsed:
     """
     text, missing = _prepare(s)
     lower = pc.utf8_lower(text)
-    true = pc.fill_null(pc.is_in(lower, value_set=pa.array(_TRUE)), False)
-    false = pc.fill_null(pc.is_in(lower, value_set=pa.array(_FALSE)), False)
+    true = pc.fill_null(pc.is_in(lower, value_set=pa.array(TRUE_WORDS)), False)
+    false = pc.fill_null(pc.is_in(lower, value_set=pa.array(FALSE_WORDS)), False)
     true = true.to_numpy(zero_copy_only=False)
     ok = true | false.to_numpy(zero_copy_only=False)
     return _finish(s, pd.Series(true, dtype="boolean"), ok, missing)

@@ -1,0 +1,308 @@
+"""A large, regular orders export read and typed by DuckDB in one parallel pass.
+
+The reference path (`prepare_import`: read → recognise → normalise) checks every cell against
+its field's grammar and names each bad one; on a yearly million-row orders CSV that is most of
+the import. Most such exports are regular: the header on the first line, no quotes, one row per
+order, every cell in the platform's own plain format. For those, DuckDB's CSV reader splits and
+types the rows on every core, with grammars that are a strict subset of values.py's:
+
+* timestamps "YYYY-MM-DD HH:MM:SS" (years 1000–2999; a day past its month fails strptime),
+* money as plain decimals with at most two places, counts as plain integers,
+* flags as values.py's words exactly as written (是/否, yes/no, 1/0 …),
+* ids and text as written: a cell normalise would trim or rewrite is not in the grammar.
+
+Whatever is not that — a cell in any other form, a repeated order id (a line export), a totals,
+notes or title row, a quote or a lone CR, an unnamed column, a field only normalise handles
+(unit_price, currency, cancelled_at), a UCI export, a small file — makes
+`prepare_orders` return None, and the reference path reads the file and names any problem.
+The fast path never rejects a file and never decides a value differently: the rules after the
+cells are read (status, is_paid, negative orders) are normalise's own (`order_frame`), and
+tests/test_bulk_orders.py checks on generated files that whenever it takes a file it gives
+exactly what the reference path gives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Mapping
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from analytics.errors import InputRejected, UsageError
+from analytics.ingest import limits, read
+from analytics.ingest.decode import decode_upload
+from analytics.ingest.model import ImportOptions, PreparedImport, RawTable
+from analytics.ingest.normalise import (
+    BLANKS,
+    FLOAT_ID,
+    ID_BLANKS,
+    SCIENTIFIC_ID,
+    TOTAL_LABELS,
+    WHOLE_SHOP_LABELS,
+    date_range,
+    header_currency,
+    ignored_columns,
+    label_hint,
+    notice_missing_orders,
+    order_frame,
+    typed_frame,
+)
+from analytics.ingest.profiles import BOOL, DECIMAL, ID, INTEGER, TEXT, TIMESTAMP, field_type
+from analytics.ingest.recognise import header_score, recognition_for
+from analytics.ingest.text_table import HEAD_BYTES, choose_delimiter, is_plain, read_text_table
+from analytics.ingest.values import FALSE_WORDS, MISSING_TOKENS, TRUE_WORDS
+
+MIN_BYTES = 8 * 1024 * 1024
+"""Smaller files take the reference path: it is fast enough there, and it is the one that
+names problems."""
+
+# The fields whose values the fast path reads; a file mapping any other field is not taken.
+_FIELDS = frozenset(
+    {
+        "order_id",
+        "created_at",
+        "customer_id",
+        "paid_at",
+        "status",
+        "pay_amount",
+        "quantity",
+        "product_id",
+        "product_name",
+        "channel",
+        "refund_amount",
+        "is_presale",
+    }
+)
+# Cell grammars, each a subset of what values.py reads the same way (RE2, whole cell).
+_TIMESTAMP = r"[12][0-9]{3}-[0-9]{2}-[0-9]{2} ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+_TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
+_DECIMAL = r"-?[0-9]{1,13}(\.[0-9]{1,2})?"
+_INTEGER = r"-?[0-9]{1,15}"
+
+
+_PARAMETERS: dict[str, object] = {
+    "missing": sorted(MISSING_TOKENS),
+    "true_words": list(TRUE_WORDS),
+    "false_words": list(FALSE_WORDS),
+    # Code points normalise trims off an id or a text cell. The fast path trims nothing: a
+    # cell starting or ending with one is left to normalise. (Numbers and times need no such
+    # check: their grammars have no room for a space.)
+    "id_blanks": [ord(c) for c in ID_BLANKS],
+    "text_blanks": [ord(c) for c in BLANKS],
+    "timestamp": _TIMESTAMP,
+    "timestamp_format": _TIMESTAMP_FORMAT,
+    "decimal": _DECIMAL,
+    "integer": _INTEGER,
+    "odd_id": f"{FLOAT_ID.strip('^$')}|{SCIENTIFIC_ID.pattern}",
+    "total_hint": label_hint(TOTAL_LABELS),
+    "whole_shop_hint": label_hint(WHOLE_SHOP_LABELS),
+}
+_BATCH_ROWS = 122_880  # DuckDB's row-group size
+_CONFIG = {
+    "python_enable_replacements": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
+
+
+def prepare_orders(
+    name: str,
+    data: bytes,
+    options: ImportOptions,
+    remembered: Mapping[str, Mapping[str, Any]],
+) -> PreparedImport | None:
+    """`prepare_import` of a large regular orders export, or None for any other file.
+
+    Same arguments and, when it returns, the same PreparedImport as the reference path.
+    """
+    if len(data) < MIN_BYTES or options.columns is not None or options.sheet is not None:
+        return None
+    if read.extension(name) not in read.TEXT_EXTENSIONS or len(data) > limits.MAX_UPLOAD_BYTES:
+        return None
+    file = read.display_name(name)
+    try:
+        decoded = decode_upload(data, file)
+        utf8 = decoded.utf8 if decoded.utf8 is not None else decoded.text.encode("utf-8")
+        layout = _layout(utf8, file, "\t" if read.extension(name) == "tsv" else None)
+        if layout is None:
+            return None
+        header, delimiter, _ = layout
+        if decoded.utf8_error is not None:  # the reference's GB18030 condition, on the head
+            read.check_gb18030(data, decoded.utf8_error, layout[2], header_score, file)
+        signature, _, recognition = recognition_for(header, options, remembered)
+    except (InputRejected, UsageError):
+        return None  # the reference path says so, naming the problem
+    fields = {f: header.index(src) for src, f in recognition.mapping.items()}
+    if (
+        not recognition.complete
+        or recognition.kind != "orders"
+        or recognition.platform == "uci"
+        or not set(fields) <= _FIELDS
+    ):
+        return None
+    try:
+        columns = _read(utf8, delimiter, len(header), fields)
+    except duckdb.Error:
+        return None  # a ragged row, a long line, a bad byte …: the reference path decides
+    if columns is None:
+        return None
+
+    notices = ignored_columns(recognition)
+    source = {f: src for src, f in recognition.mapping.items()}
+    parsed = pd.DataFrame({f: _values(f, columns[f]) for f in fields})
+    if "pay_amount" in parsed:
+        parsed["_amount"] = parsed["pay_amount"]
+    notice_missing_orders(source, parsed, notices)
+    money = [source[f] for f in fields if field_type("orders", f) == DECIMAL]
+    currency = header_currency(money, recognition.platform)
+    frame = typed_frame(order_frame(parsed, recognition.platform, currency, notices), "orders")
+    return PreparedImport(
+        file_name=file,
+        data=data,
+        sha256=hashlib.sha256(data).hexdigest(),
+        ext=read.extension(name),
+        kind="orders",
+        platform=recognition.platform,
+        shop=options.shop,
+        encoding=decoded.encoding,
+        sheet=None,
+        mapping=dict(recognition.mapping),
+        header_signature=signature,
+        frame=frame,
+        rows_read=len(frame),
+        date_range=date_range(frame),
+        notices=notices,
+        currency=currency,
+    )
+
+
+def _layout(
+    utf8: bytes, file: str, delimiter: str | None
+) -> tuple[list[str], str, RawTable] | None:
+    """(header, delimiter, the head's RawTable) when the header is on the first line, every
+    header cell is named, and the text is plain (no quote, no lone CR); else None."""
+    if not is_plain(utf8):
+        return None
+    cut = utf8.rfind(b"\n", 0, HEAD_BYTES)
+    if cut <= 0:
+        return None
+    head = utf8[:cut].decode("utf-8")
+    if head.startswith("sep="):  # Excel's delimiter hint: the reference path reads it
+        return None
+    delimiter = delimiter or choose_delimiter(head, header_score)
+    if not delimiter.isascii():
+        return None
+    table = read_text_table(head, file, header_score, delimiter=delimiter)
+    first_line = head.split("\n", 1)[0].rstrip("\r").split(delimiter)
+    if table.header_line != 1 or table.notices or not all(c.strip() for c in first_line):
+        return None
+    return table.header, delimiter, table
+
+
+def _read(
+    utf8: bytes, delimiter: str, width: int, fields: dict[str, int]
+) -> dict[str, pa.ChunkedArray] | None:
+    """The mapped fields of every data row, typed, or None when a cell is outside its
+    grammar, an order id repeats, or a row looks like a totals row."""
+    with tempfile.TemporaryDirectory(prefix="shoplens-") as folder:
+        path = os.path.join(folder, "upload.csv")
+        with open(path, "wb") as out:
+            out.write(utf8)
+        con = duckdb.connect(config=_CONFIG)
+        try:
+            query = con.sql(_select(fields), params=_options(path, delimiter, width))
+            # Batch by batch: the whole result is never held twice (by DuckDB and by Arrow).
+            table = pa.Table.from_batches(query.to_arrow_reader(_BATCH_ROWS))
+        finally:
+            con.close()
+    if not table.num_rows or table.num_rows > limits.MAX_ROWS:
+        return None
+    if not pc.all(table.column("_ok")).as_py():
+        return None
+    if pc.count_distinct(table.column("order_id")).as_py() != table.num_rows:
+        return None  # an order-line export: normalise merges the lines
+    return {f: table.column(f) for f in fields}
+
+
+def _options(path: str, delimiter: str, width: int) -> dict[str, object]:
+    return {
+        **_PARAMETERS,
+        "path": path,
+        "delimiter": delimiter,
+        "columns": {f"c{i}": "VARCHAR" for i in range(width)},
+        "max_line_size": limits.MAX_CELL_CHARS,
+    }
+
+
+def _select(fields: dict[str, int]) -> str:
+    """One query: each field's value and `_ok`, true when every cell is in its grammar (or
+    missing) and nothing marks a totals row."""
+    positions = sorted({*fields.values(), 0})
+    inner = [f"c{p} as t_{field}" for field, p in fields.items()]
+    inner += [f"c{p} as r{p}" for p in positions]  # as read, for the totals-label hints
+    values, checks = [], []
+    for field in fields:
+        value, ok = _cell(field, f"t_{field}")
+        values.append(f"{value} as {field}")
+        checks.append(ok)  # may read the value by the field's name
+    checks.append("order_id is not null and created_at is not null")
+    labels = {0, fields["order_id"]}
+    checks += [f"not coalesce(regexp_matches(r{p}, $total_hint), false)" for p in labels]
+    if "channel" in fields:
+        checks.append(
+            f"not coalesce(regexp_matches(r{fields['channel']}, $whole_shop_hint), false)"
+        )
+    return (
+        f"with cells as (select {', '.join(inner)} from read_csv($path, delim = $delimiter, "
+        "header = false, skip = 1, columns = $columns, auto_detect = false, quote = '', "
+        "escape = '', strict_mode = true, null_padding = false, max_line_size = $max_line_size)), "
+        f"typed as (select *, {', '.join(values)} from cells) "
+        f"select {', '.join(fields)}, ({' and '.join(f'({c})' for c in checks)}) as _ok from typed"
+    )
+
+
+def _cell(field: str, t: str) -> tuple[str, str]:
+    """(value, ok) SQL of one field from its cell text `t`."""
+    missing = f"({t} is null or list_contains($missing, {t}))"
+    type_ = field_type("orders", field)
+    if type_ in (TEXT, ID):
+        blanks = "$id_blanks" if type_ == ID else "$text_blanks"
+        odd = f"list_contains({blanks}, ord({t})) or list_contains({blanks}, ord(right({t}, 1)))"
+        if type_ == TEXT:  # normalise takes a formula guard off: "'=1+2" → "=1+2"
+            odd += f" or starts_with({t}, '''')"
+        else:  # normalise unwraps ="123", turns 17850.0 into 17850 and refuses 3.7E+18
+            odd += f" or starts_with({t}, '=\"') or regexp_full_match({t}, $odd_id)"
+        return f"case when not {missing} then {t} end", f"{missing} or not ({odd})"
+    if type_ == BOOL:  # as written in values.py's lists (values.py also reads "YES")
+        value = (
+            f"case when list_contains($true_words, {t}) then true "
+            f"when list_contains($false_words, {t}) then false end"
+        )
+        return value, f"{missing} or {field} is not null"
+    grammar, cast = {
+        TIMESTAMP: ("$timestamp", f"try_strptime({t}, $timestamp_format)"),
+        DECIMAL: ("$decimal", f"try_cast({t} as double)"),
+        INTEGER: ("$integer", f"try_cast({t} as bigint)"),
+    }[type_]
+    value = f"case when regexp_full_match({t}, {grammar}) then {cast} end"
+    return value, f"{missing} or {field} is not null"
+
+
+def _values(field: str, column: pa.ChunkedArray) -> pd.Series:
+    """A typed column as the Series normalise's parser of the field gives."""
+    type_ = field_type("orders", field)
+    if type_ in (TEXT, ID):
+        return pd.Series(pd.arrays.ArrowExtensionArray(column))  # as normalise: Arrow-backed
+    if type_ == INTEGER:
+        return pd.Series(column.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get))
+    if type_ == BOOL:
+        return pd.Series(column.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get))
+    if type_ == TIMESTAMP:
+        return pd.Series(column.to_numpy(), dtype="datetime64[us]")
+    return pd.Series(column.to_numpy(), dtype="float64")

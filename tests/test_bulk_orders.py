@@ -1,0 +1,268 @@
+"""The DuckDB fast path for large orders exports gives exactly what the reference path gives.
+
+`bulk_orders.prepare_orders` may decline any file (None); whenever it takes one, the prepared
+import — frame, dtypes, notices, rows, dates, currency, encoding, mapping — must equal what
+`prepare_import` makes of it through read → recognise → normalise, and it must never take a
+file the reference path rejects. The files here are small, so the size threshold is lowered;
+the corpus and the bundled sample run through both paths too.
+"""
+
+from __future__ import annotations
+
+import random
+import tomllib
+from dataclasses import fields
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analytics.errors import InputRejected
+from analytics.ingest import bulk_orders
+from analytics.ingest.model import ImportOptions, PreparedImport
+from analytics.ingest.prepare import prepare_import
+from analytics.workspace import Workspace
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "corpus"
+
+HEADER = [
+    "订单编号",
+    "买家会员名",
+    "订单创建时间",
+    "订单付款时间",
+    "订单状态",
+    "买家实际支付金额",
+    "退款金额",
+    "购买数量",
+    "商品ID",
+    "宝贝标题",
+    "流量来源",
+    "是否预售",
+]
+STATUSES = [
+    "交易成功",
+    "等待买家付款",
+    "交易关闭",
+    "卖家已发货",
+    "退款成功",
+    "买家已付款，等待卖家发货",
+]
+CHANNELS = ["手淘搜索", "直通车", "直播", "站外"]
+
+
+def fast(name: str, data: bytes, monkeypatch: pytest.MonkeyPatch) -> PreparedImport | None:
+    monkeypatch.setattr(bulk_orders, "MIN_BYTES", 0)
+    return bulk_orders.prepare_orders(name, data, ImportOptions(), {})
+
+
+def reference(name: str, data: bytes, monkeypatch: pytest.MonkeyPatch) -> PreparedImport:
+    monkeypatch.setattr(bulk_orders, "MIN_BYTES", 1 << 62)
+    return prepare_import(name, data)
+
+
+def assert_same(ours: PreparedImport, theirs: PreparedImport) -> None:
+    pd.testing.assert_frame_equal(ours.frame, theirs.frame, check_exact=True)
+    for f in fields(PreparedImport):
+        if f.name != "frame":
+            assert getattr(ours, f.name) == getattr(theirs, f.name), f.name
+
+
+def rows(n: int, seed: int) -> list[list[str]]:
+    """A regular Taobao orders export: unique ids, ISO times, plain amounts."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        day = f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        created = (
+            f"{day} {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}"
+        )
+        status = rng.choice(STATUSES)
+        paid = "" if status == "等待买家付款" else created[:-2] + f"{rng.randint(0, 59):02d}"
+        out.append(
+            [
+                str(300_000_000_000_000_000 + i * 7919),
+                f"tb{rng.randint(0, n // 3):06d}",
+                created,
+                paid,
+                status,
+                f"{rng.randint(0, 99999) / 100:.2f}",
+                rng.choice(["0.00", "0", "12.5", "-"]),
+                str(rng.randint(1, 4)),
+                str(600_000_000_000 + rng.randint(0, 40)),
+                f"纯棉短袖T恤 款{rng.randint(0, 40):03d}",
+                rng.choice(CHANNELS),
+                rng.choice(["是", "否", ""]),
+            ]
+        )
+    return out
+
+
+def csv_bytes(header: list[str], body: list[list[str]], newline: str = "\n") -> bytes:
+    return (newline.join(",".join(r) for r in [header, *body]) + newline).encode("utf-8")
+
+
+# Each mutation changes one cell (or the file) in a way the reference path reads somehow:
+# some keep the file in the fast path's grammar, others must make it decline.
+def mutate(body: list[list[str]], header: list[str], rng: random.Random) -> tuple[list, list, str]:
+    body = [list(r) for r in body]
+    row = rng.randrange(len(body))
+    col = rng.randrange(len(header))
+    newline = "\n"
+    choice = rng.randrange(24)
+    if choice == 0:
+        body[row][col] = rng.choice(["-", "--", "", "暂无数据", "—"])
+    elif choice == 1:
+        body[row][5] = "-" + body[row][5]  # a negative amount: a cancelled order
+    elif choice == 2:
+        body[row][4] = rng.choice(["奇怪状态", "Partially Refunded", "wc-on-hold"])
+    elif choice == 3:
+        body[row][col] = rng.choice([" ", "\u00a0", "\u3000", "\t"]) + body[row][col]
+    elif choice == 4:
+        body[row][col] = body[row][col] + rng.choice([" ", "\u200b", "\ufeff"])
+    elif choice == 5:
+        body[row][2] = rng.choice(["2024-02-30 10:00:00", "2024/01/05 10:00:00", "2024-1-5 9:05"])
+    elif choice == 6:
+        body[row][2] = rng.choice(["45296.5", "1704412800", "2024-01-05", "2024-01-05 24:00:00"])
+    elif choice == 7:
+        body.append(["合计", "", "", "", "", "123.00", "", "", "", "", "", ""])
+    elif choice == 8:
+        body[row][0] = body[(row + 1) % len(body)][0]  # a repeated id: an order-line export
+    elif choice == 9:
+        body[row][9] = '"引号, 标题"'
+    elif choice == 10:
+        newline = "\r\n"
+    elif choice == 11:
+        body[row][5] = rng.choice(["12.345", "¥12.00", "1e3", "12.", ".5", "+3", "0012.10"])
+    elif choice == 12:
+        body[row][7] = rng.choice(["1.0", "1,000", "２", "-2", "99999999999999999"])
+    elif choice == 13:
+        body[row][9] = rng.choice(["'=1+2", "=SUM(A1)", "@x"])
+    elif choice == 14:
+        body[row][0] = rng.choice(['="123456"', "17850.0", "3.71235E+18", "Total", "sum1"])
+    elif choice == 15:
+        body[row] = body[row][:-1]  # a ragged row
+    elif choice == 16:
+        body.insert(row, [""] * len(header))  # a delimiters-only line
+    elif choice == 17:
+        body.append(["注：数据仅供参考"])  # a notes row
+    elif choice == 18:
+        body[row][10] = rng.choice(["全部", "All", "合 计"])
+    elif choice == 19:
+        body[row][11] = rng.choice(["YES", "1", "预售", "无", "maybe", "true"])
+    elif choice == 20:
+        body[row][3] = ""  # unpaid
+    elif choice == 21:
+        body[row][col] = "NA"
+    elif choice == 22:
+        body[row][2] = ""  # no creation time: rejected by the reference
+    else:
+        body[row][1] = rng.choice(["ａｂｃ", "tb 1", "x\u3000y"])
+    return header, body, newline
+
+
+def test_a_regular_export_takes_the_fast_path_and_matches(monkeypatch):
+    data = csv_bytes(HEADER, rows(3000, seed=1))
+    ours = fast("orders.csv", data, monkeypatch)
+    assert ours is not None
+    assert_same(ours, reference("orders.csv", data, monkeypatch))
+    assert ours.frame["is_paid"].any() and ours.frame["status"].notna().all()
+
+
+@pytest.mark.parametrize("seed", range(120))
+def test_mutated_exports_match_or_decline(seed, monkeypatch):
+    rng = random.Random(seed)
+    header, body = HEADER, rows(200, seed)
+    if rng.random() < 0.3:  # a subset of the columns, in another order
+        keep = sorted(rng.sample(range(1, len(HEADER)), rng.randint(2, 8)))
+        if 2 not in keep:
+            keep.append(2)
+        keep = [0, *sorted(set(keep))]
+        rng.shuffle(keep)
+        header = [HEADER[i] for i in keep]
+        body = [[r[i] for i in keep] for r in body]
+    newline = "\n"
+    for _ in range(rng.randint(0, 2)):
+        header, body, newline = (
+            mutate(body, header, rng) if header == HEADER else (header, body, newline)
+        )
+    data = csv_bytes(header, body, newline)
+    if rng.random() < 0.2:
+        data = b"\xef\xbb\xbf" + data
+    ours = fast("orders.csv", data, monkeypatch)
+    try:
+        theirs = reference("orders.csv", data, monkeypatch)
+    except InputRejected:
+        assert ours is None, "the fast path took a file the reference path rejects"
+        return
+    if ours is not None:
+        assert_same(ours, theirs)
+
+
+def test_the_fast_path_declines_what_only_the_reference_reads(monkeypatch):
+    body = rows(50, seed=3)
+    cases = {
+        "title row": "订单报表\n".encode() + csv_bytes(HEADER, body),
+        "repeated id": csv_bytes(HEADER, [*body, body[0]]),
+        "totals row": csv_bytes(HEADER, [*body, ["合计", *[""] * 4, "1.00", *[""] * 6]]),
+        "bad date": csv_bytes(
+            HEADER, [*body[:-1], [*body[-1][:2], "2024-02-30 10:00:00", *body[-1][3:]]]
+        ),
+        "quoted cell": csv_bytes(HEADER, [*body[:-1], [*body[-1][:9], '"a,b"', *body[-1][10:]]]),
+        "padded id": csv_bytes(HEADER, [*body[:-1], [" " + body[-1][0], *body[-1][1:]]]),
+    }
+    for label, data in cases.items():
+        assert fast("orders.csv", data, monkeypatch) is None, label
+
+
+def test_a_gbk_export_takes_the_fast_path_and_matches(monkeypatch):
+    data = "\n".join(",".join(r) for r in [HEADER, *rows(500, seed=4)]).encode("gb18030")
+    ours = fast("订单.csv", data, monkeypatch)
+    assert ours is not None and ours.encoding == "gb18030"
+    assert_same(ours, reference("订单.csv", data, monkeypatch))
+
+
+def test_the_bundled_sample_takes_the_fast_path_and_matches(monkeypatch):
+    path = next((ROOT / "sample_data").glob("订单明细_*.csv"))
+    data = path.read_bytes()
+    ours = fast(path.name, data, monkeypatch)
+    assert ours is not None
+    assert_same(ours, reference(path.name, data, monkeypatch))
+
+
+CORPUS_FILES = [
+    entry["file"]
+    for entry in tomllib.loads((CORPUS / "manifest.toml").read_text("utf-8"))["case"]
+    if entry["file"].rsplit(".", 1)[-1] in ("csv", "txt", "tsv") and not entry.get("generated")
+]
+
+
+@pytest.mark.parametrize("file", CORPUS_FILES)
+def test_corpus_files_match_or_decline(file, monkeypatch):
+    data = (CORPUS / file).read_bytes()
+    name = Path(file).name
+    ours = fast(name, data, monkeypatch)
+    try:
+        theirs = reference(name, data, monkeypatch)
+    except Exception:  # rejected, or a usage error: the fast path must not have taken it
+        assert ours is None
+        return
+    if ours is not None:
+        assert_same(ours, theirs)
+
+
+def test_stored_rows_are_the_same_through_either_path(tmp_path, monkeypatch):
+    data = csv_bytes(HEADER, rows(1000, seed=5))
+    stored = []
+    for label, prepared in (
+        ("fast", fast("orders.csv", data, monkeypatch)),
+        ("reference", reference("orders.csv", data, monkeypatch)),
+    ):
+        ws = Workspace(tmp_path / label)
+        result = ws.commit(prepared)
+        assert result.rows_inserted == 1000
+        with ws.connect() as con:
+            stored.append(
+                con.execute("select * exclude (import_id) from orders order by order_id").fetchall()
+            )
+    assert stored[0] == stored[1]
