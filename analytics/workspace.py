@@ -27,6 +27,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
@@ -469,37 +470,42 @@ class Workspace:
                     notices=tuple(prepared.notices),
                 )
             raw_final = self.raw_dir / f"{prepared.sha256}.{prepared.ext}"
-            try:
-                raw_temp = self._write_raw_temp(prepared, raw_final)
-            except OSError as exc:  # disk full, file size limit
-                raise WorkspaceWriteFailed("workspace.write_failed") from exc
             # Registered outside the transaction: a rollback would drop it, and the diagnosis
             # of an unstorable value reads the frame after the rollback.
             frame_name = f"_incoming_{uuid.uuid4().hex}"
             # `_pos` carries the file's row order, so "the last row of a key wins" is exact.
             con.register(frame_name, prepared.frame.assign(_pos=range(len(prepared.frame))))
-            try:
-                con.begin()
+            with ThreadPoolExecutor(max_workers=1) as writer:
+                # The raw copy is written while DuckDB stores the rows; COMMIT waits for it.
+                pending = writer.submit(self._write_raw_temp, prepared, raw_final)
                 try:
-                    import_id, inserted, updated, dropped = self._store(
-                        con, prepared, table, frame_name
-                    )
-                    con.commit()
-                except duckdb.ConversionException as exc:
-                    con.rollback()
-                    raise _unstorable(con, prepared, table, frame_name) from exc
-                except _WRITE_FAILURES as exc:
-                    _rollback_quietly(con)
-                    raise WorkspaceWriteFailed("workspace.write_failed") from exc
-                except BaseException:
-                    con.rollback()
-                    raise
-                if raw_temp is not None:
-                    os.replace(raw_temp, raw_final)
-            finally:
-                con.unregister(frame_name)
-                if raw_temp is not None and raw_temp.exists():
-                    raw_temp.unlink()
+                    con.begin()
+                    try:
+                        import_id, inserted, updated, dropped = self._store(
+                            con, prepared, table, frame_name
+                        )
+                        raw_temp = pending.result()
+                        con.commit()
+                    except OSError as exc:  # the raw copy: disk full, file size limit
+                        _rollback_quietly(con)
+                        raise WorkspaceWriteFailed("workspace.write_failed") from exc
+                    except duckdb.ConversionException as exc:
+                        con.rollback()
+                        raise _unstorable(con, prepared, table, frame_name) from exc
+                    except _WRITE_FAILURES as exc:
+                        _rollback_quietly(con)
+                        raise WorkspaceWriteFailed("workspace.write_failed") from exc
+                    except BaseException:
+                        con.rollback()
+                        raise
+                    if raw_temp is not None:
+                        os.replace(raw_temp, raw_final)
+                finally:
+                    con.unregister(frame_name)
+                    with suppress(OSError):
+                        left = pending.result()  # an import that failed leaves no copy
+                        if left is not None and left.exists():
+                            left.unlink()
         notices = list(prepared.notices)
         if dropped:
             notices.append(Notice("duplicate_keys", {"rows": dropped}))

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from typing import Any
@@ -103,7 +104,6 @@ _PARAMETERS: dict[str, object] = {
     "total_hint": label_hint(TOTAL_LABELS),
     "whole_shop_hint": label_hint(WHOLE_SHOP_LABELS),
 }
-_BATCH_ROWS = 122_880  # DuckDB's row-group size
 _CONFIG = {
     "python_enable_replacements": False,
     "autoinstall_known_extensions": False,
@@ -216,28 +216,31 @@ def _read(
             out.write(utf8)
         con = duckdb.connect(config=_CONFIG)
         try:
-            query = con.sql(_select(fields), params=_options(path, delimiter, width))
-            # Batch by batch: the whole result is never held twice (by DuckDB and by Arrow).
-            table = pa.Table.from_batches(query.to_arrow_reader(_BATCH_ROWS))
+            sql = _select(fields)
+            table = con.sql(sql, params=_parameters(sql, path, delimiter, width)).to_arrow_table()
+            if not table.num_rows or table.num_rows > limits.MAX_ROWS:
+                return None
+            if not pc.all(table.column("_ok")).as_py():
+                return None
+            con.register("typed", table)
+            [(distinct,)] = con.execute("select count(distinct order_id) from typed").fetchall()
         finally:
             con.close()
-    if not table.num_rows or table.num_rows > limits.MAX_ROWS:
-        return None
-    if not pc.all(table.column("_ok")).as_py():
-        return None
-    if pc.count_distinct(table.column("order_id")).as_py() != table.num_rows:
+    if distinct != table.num_rows:
         return None  # an order-line export: normalise merges the lines
     return {f: table.column(f) for f in fields}
 
 
-def _options(path: str, delimiter: str, width: int) -> dict[str, object]:
-    return {
+def _parameters(sql: str, path: str, delimiter: str, width: int) -> dict[str, object]:
+    """The values of the `$name`s `sql` uses (DuckDB refuses any it does not use)."""
+    values = {
         **_PARAMETERS,
         "path": path,
         "delimiter": delimiter,
         "columns": {f"c{i}": "VARCHAR" for i in range(width)},
         "max_line_size": limits.MAX_CELL_CHARS,
     }
+    return {name: value for name, value in values.items() if re.search(rf"\${name}\b", sql)}
 
 
 def _select(fields: dict[str, int]) -> str:
