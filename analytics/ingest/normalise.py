@@ -587,8 +587,13 @@ def _column(parsed: dict[str, pd.Series], field: str, n: int, dtype: str) -> pd.
     if field in parsed:
         return parsed[field]
     if dtype == "object":
-        return pd.Series([None] * n, dtype=object)
+        return _series(pa.nulls(n, pa.string()))
     return pd.Series(index=pd.RangeIndex(n), dtype=dtype)  # all missing, without a list of n
+
+
+def _repeat(text: str | None, n: int) -> pd.Series:
+    """`text` (or NULL) in each of `n` rows, as an Arrow string column (no list of n)."""
+    return _series(pa.repeat(pa.scalar(text, pa.string()), n))
 
 
 def _money(series: pd.Series) -> pd.Series:
@@ -905,7 +910,7 @@ def order_frame(
 
     cols = {f: _nullable(data, f, n, t) for f, t in TABLES["orders"].columns}
     cols.update(
-        platform=pd.Series([platform] * n, dtype=object),
+        platform=_repeat(platform, n),
         status=status,
         is_paid=is_paid,
         pay_amount=_money(amount),
@@ -915,7 +920,7 @@ def order_frame(
         code = data["currency"].str.strip().str.upper()
         cols["currency"] = code.where(code.notna(), currency).astype(object)
     else:
-        cols["currency"] = pd.Series([currency] * n, dtype=object)
+        cols["currency"] = _repeat(currency, n)
     return pd.DataFrame(cols)
 
 
