@@ -28,6 +28,7 @@ import io
 import re
 import zipfile
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -35,7 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
 
-from analytics.ingest import limits
+from analytics.ingest import excel_arrow, limits
 from analytics.ingest.limits import reject
 from analytics.ingest.model import Notice, RawTable, empty_as_null
 from analytics.ingest.text_table import (
@@ -72,6 +73,8 @@ _RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
 _FORMULA_NO_VALUE = re.compile(
     rb'<c r="([A-Z]+)([0-9]+)"[^>]*>\s*<f\b[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>|</c>)'
 )
+# Where the pattern above could match; a regex finds it faster than `in` does.
+_FORMULA_START = re.compile(rb"<f\b")
 
 
 def read_workbook(data: bytes, file: str, header_score: HeaderScore, kind: str) -> list[RawTable]:
@@ -100,13 +103,20 @@ def read_workbook(data: bytes, file: str, header_score: HeaderScore, kind: str) 
         sheets = [m.name for m in workbook.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
         if len(sheets) > limits.MAX_SHEETS:
             raise reject(file, "too_many_sheets", found=str(len(sheets)), limit=limits.MAX_SHEETS)
-        grids = {name: _grid(workbook, name, file) for name in sheets}
+        grids: dict[str, _Grid | _Fast] = {}
+        for name in sheets:
+            fast = _fast_sheet(data, file, name, sheet_parts.get(name), header_score)
+            grids[name] = fast if fast is not None else _grid(workbook, name, file)
     except CalamineError as exc:
         raise reject(file, "unreadable_workbook", found=type(exc).__name__) from None
 
     tables: list[RawTable] = []
     for name, grid in grids.items():
-        if grid.rows:
+        if isinstance(grid, _Fast):
+            if grid.formula is not None:
+                raise _formula_problem(file, grid.table, *grid.formula)
+            tables.append(grid.table)
+        elif grid.rows:
             table = _table(grid, file, name, header_score)
             if name in sheet_parts:
                 _check_formulas(data, sheet_parts[name], file, table)
@@ -207,39 +217,68 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
 
 
 def _check_formulas(data: bytes, part: str, file: str, table: RawTable) -> None:
-    """Refuse a worksheet holding a formula with no cached value, naming its cell and column.
-
-    Streams the part in chunks and runs the pattern only on chunks containing "<f"; a chunk
-    keeps the tail of the previous one so a cell split across chunks is still seen.
-    """
+    """Refuse a worksheet holding a formula with no cached value, naming its cell and column."""
     try:
-        _scan_formulas(data, part, file, table)
+        found = _find_formula(data, part)
     except (KeyError, *_ZIP_ERRORS) as exc:
         raise reject(file, "unreadable_workbook", found=type(exc).__name__) from None
+    if found is not None:
+        raise _formula_problem(file, table, *found)
 
 
-def _scan_formulas(data: bytes, part: str, file: str, table: RawTable) -> None:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open(part) as stream:
-        tail = b""
-        while chunk := stream.read(_SCAN_CHUNK):
-            window = tail + chunk
-            found = _FORMULA_NO_VALUE.search(window) if b"<f" in window else None
+def _find_formula(data: bytes, part: str) -> tuple[str, int] | None:
+    """The first formula cell with no cached value in a worksheet part: (column letters, row).
+
+    Streams the part in chunks (see `_FormulaScan`).
+    """
+    scan = _FormulaScan()
+    for chunk in excel_arrow.chunks(data, part, _SCAN_CHUNK):
+        if scan.feed(chunk):
+            break
+    return scan.found
+
+
+class _FormulaScan:
+    """Fed a worksheet's XML chunk by chunk, finds its first formula without a cached value.
+
+    The pattern runs only on chunks where a formula starts ("<f"); a chunk keeps the tail of
+    the previous one so a cell split across chunks is still seen. `unusual` records a comment,
+    CDATA section or the like ("<!") anywhere, where a "<row" need not start a row.
+    """
+
+    def __init__(self) -> None:
+        self.found: tuple[str, int] | None = None
+        self.unusual = False
+        self._tail = b""
+
+    def feed(self, chunk: bytes) -> bool:
+        """Scan one more chunk; True once a formula without a value is found."""
+        window = self._tail + chunk
+        # "!" is rare in XML and found at memchr speed; "<" is everywhere.
+        self.unusual = self.unusual or (b"!" in window and b"<!" in window)
+        if self.found is None and _FORMULA_START.search(window):
+            found = _FORMULA_NO_VALUE.search(window)
             if found:
-                letters, row = found.group(1).decode(), int(found.group(2))
-                index = 0
-                for letter in letters:
-                    index = index * 26 + ord(letter) - ord("A") + 1
-                column = table.header[index - 1] if index <= len(table.header) else None
-                raise reject(
-                    file,
-                    "formula_without_value",
-                    sheet=table.sheet,
-                    row=row,
-                    column=column,
-                    found=f"{letters}{row}",
-                    expected="read_cached_value",
-                )
-            tail = window[-4096:]
+                self.found = found.group(1).decode(), int(found.group(2))
+        self._tail = window[-4096:]
+        return self.found is not None
+
+
+def _formula_problem(file: str, table: RawTable, letters: str, row: int) -> Exception:
+    """formula_without_value at cell `letters``row`, naming the column of `table` it is in."""
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - ord("A") + 1
+    column = table.header[index - 1] if index <= len(table.header) else None
+    return reject(
+        file,
+        "formula_without_value",
+        sheet=table.sheet,
+        row=row,
+        column=column,
+        found=f"{letters}{row}",
+        expected="read_cached_value",
+    )
 
 
 class _Grid(NamedTuple):
@@ -278,43 +317,273 @@ def _empty_tail(row: list[Any]) -> int:
     return count
 
 
+class _Fast(NamedTuple):
+    """A sheet read by the Arrow path: its table, and the formula without a cached value the
+    scan found (column letters, row), raised where the calamine path would raise it."""
+
+    table: RawTable
+    formula: tuple[str, int] | None
+
+
+FAST_MIN_BYTES = 8 * 2**20
+"""Worksheet XML (uncompressed) from which the Arrow path is tried; below it python-calamine
+reads the sheet whole (fast enough, and one reader fewer)."""
+_FAST_HEAD_BYTES = (2 * 2**20, 16 * 2**20)
+_EXACT_KINDS = (str, float, int, bool)
+
+
+def _fast_sheet(
+    data: bytes, file: str, name: str, part: str | None, header_score: HeaderScore
+) -> _Fast | None:
+    """A large worksheet through fastexcel (`excel_arrow`), with the text the calamine path
+    would give every cell; None to read it through python-calamine instead.
+
+    None whenever the Arrow path cannot be sure of giving the same table: a column holding a
+    date, time or duration, or two types of cell; fewer than the header search's rows in the
+    head; a header that moves once the width is known; rows the head and fastexcel disagree on;
+    anything raised, the calamine path's refusals included (it then raises them itself).
+    """
+    if part is None:
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if archive.getinfo(part).file_size < FAST_MIN_BYTES:
+                return None
+        return _read_fast(data, file, name, part, header_score)
+    except Exception:  # the calamine path reads it, and names whatever is wrong
+        return None
+
+
+def _read_fast(
+    data: bytes, file: str, name: str, part: str, header_score: HeaderScore
+) -> _Fast | None:
+    parts = excel_arrow.members(data, keep=lambda member: not _WORKSHEET.fullmatch(member))
+    for size in _FAST_HEAD_BYTES:
+        head_read = excel_arrow.head(data, parts, part, name, size)
+        if head_read is None:
+            return None
+        values = head_read.values
+        numbers = [n for n, row in enumerate(values, start=1) if row.count("") < len(row)]
+        if len(numbers) >= HEADER_SEARCH_ROWS:
+            break
+    else:
+        return None
+    rows = [values[n - 1] for n in numbers]
+    head_width = max(len(row) - _empty_tail(row) for row in rows)
+    head = [[cell_text(v) for v in row] for row in rows[:HEADER_SEARCH_ROWS]]
+    start = find_header_row(_fit(head, head_width), header_score)
+    header_line = numbers[start]
+    below = rows[start + 1 :]  # the head's data rows: a sample of what fastexcel will read
+    if not _plain_columns(below):
+        return None
+    pieces = _load_pieces(data, parts, part, name, head_read, header_line)
+    if pieces is None:
+        return None
+    formula, loaded = pieces
+    height = sum(count for _, count, _ in loaded)
+    if height > limits.MAX_ROWS // 2:
+        return None  # the calamine path says whether it is too many
+    text: dict[int, list[pa.Array | None]] = {}
+    for k, (_, count, arrays) in enumerate(loaded):
+        for index, array in arrays.items():
+            column = _arrow_text(array)
+            if column is None:
+                return None
+            if column.null_count < count:
+                text.setdefault(index, [None] * len(loaded))[k] = column
+    width = max([head_width, *(index + 1 for index in text)])
+    if width > limits.MAX_COLUMNS:
+        return None
+    head = _fit(head, width)
+    if width > head_width and find_header_row(head, header_score) != start:
+        return None
+    empty = pa.chunked_array([pa.nulls(height, pa.string())])
+    columns = [
+        pa.chunked_array(
+            [
+                piece if piece is not None else pa.nulls(count, pa.string())
+                for piece, (_, count, _) in zip(text[index], loaded, strict=True)
+            ],
+            type=pa.string(),
+        )
+        if index in text
+        else empty
+        for index in range(width)
+    ]
+    filled = np.zeros(height, dtype=bool)
+    for index in text:
+        filled |= columns[index].is_valid().to_numpy(zero_copy_only=False)
+    lines = np.concatenate([first + np.arange(count) for first, count, _ in loaded])
+    if not filled.all():
+        mask = pa.array(filled)
+        columns = [column.filter(mask) for column in columns]
+    data_lines = lines[filled].astype(np.int64)
+    # The head's own data rows, read by python-calamine, must read the same through fastexcel.
+    sample = [[cell_text(v) for v in row] for row in below]
+    if data_lines[: len(below)].tolist() != numbers[start + 1 :] or _fit(
+        sample, width
+    ) != _text_rows(columns, 0, len(below)):
+        return None
+    table = _assemble(file, name, header_score, head, start, header_line, columns, data_lines)
+    return _Fast(table, formula)
+
+
+_Piece = tuple[int, int, dict[int, pa.Array]]
+"""(sheet row of its first row, row count, {sheet column: Arrow array}) of a fastexcel read."""
+
+
+def _load_pieces(
+    data: bytes,
+    parts: dict[str, bytes],
+    part: str,
+    name: str,
+    head: excel_arrow.Head,
+    header_line: int,
+) -> tuple[tuple[str, int] | None, list[_Piece]] | None:
+    """Inflate the worksheet once, scanning it for formulas without a value, and have fastexcel
+    read the rows below the header: in two halves on two threads when a row near the middle
+    has its number, else whole. Returns (the formula found, the pieces read), or None when the
+    XML holds a comment or CDATA section (a "<row" there is no row).
+    """
+    scan = _FormulaScan()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        half = archive.getinfo(part).file_size // 2
+    book = excel_arrow.Book(parts, part)
+    split = None
+    seen = 0
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        for chunk in excel_arrow.chunks(data, part, _SCAN_CHUNK):
+            scan.feed(chunk)
+            if split is None and seen + len(chunk) >= half and not scan.unusual:
+                found = excel_arrow.row_start(chunk, head.prefix, max(half - seen, 0))
+                if found is not None and found[1] > header_line + 1:
+                    at, split = found
+                    book.write(chunk[:at])
+                    book.write(head.closing)
+                    books = [book.close()]
+                    loading = pool.submit(excel_arrow.load_columns, books, name, header_line - 1)
+                    del books
+                    book = excel_arrow.Book(parts, part)
+                    book.write(head.opening)
+                    book.write(excel_arrow.header_row(head.prefix, split - 1))
+                    chunk = chunk[at:]
+            book.write(chunk)
+            seen += len(chunk)
+        if scan.unusual:
+            return None
+        if split is None:
+            whole = excel_arrow.load_columns([book.close()], name, header_line - 1)
+            return scan.found, [(header_line + 1, *whole)]
+        later = (split, *excel_arrow.load_columns([book.close()], name, split - 2))
+        earlier = (header_line + 1, *loading.result())
+        if header_line + 1 + earlier[1] > split:  # rows out of order (OOXML wants them sorted)
+            return None
+        return scan.found, [earlier, later]
+
+
+def _fit(rows: list[list[str | None]], width: int) -> list[list[str | None]]:
+    """Rows cut or padded with empty cells to `width`."""
+    return [row[:width] + [None] * (width - len(row)) for row in rows]
+
+
+def _plain_columns(rows: list[list[Any]]) -> bool:
+    """Whether every column of `rows` holds one kind of cell fastexcel gives exactly (text,
+    numbers or booleans) besides empty ones; else fastexcel is not worth asking."""
+    kinds: dict[int, type] = {}
+    for row in rows:
+        for index, value in enumerate(row):
+            if value == "":
+                continue
+            kind = float if type(value) is int else type(value)
+            if kind not in _EXACT_KINDS or kinds.setdefault(index, kind) is not kind:
+                return False
+    return True
+
+
+def _arrow_text(array: pa.Array) -> pa.Array | None:
+    """A fastexcel column as text, exactly as `cell_text` writes each of its cells; None for a
+    type it does not convert (dates, times, durations: calamine's day fractions reach Arrow
+    rounded to the millisecond, and whether a cell is a date or a date-time is lost)."""
+    kind = array.type
+    if pa.types.is_null(kind):
+        return pa.nulls(len(array), pa.string())
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return empty_as_null(array.cast(pa.string()))
+    if pa.types.is_boolean(kind):
+        return pc.if_else(array, "TRUE", "FALSE")
+    if pa.types.is_int64(kind):
+        return pc.cast(array, pa.string())
+    if not pa.types.is_float64(kind):
+        return None
+    numbers = _floats_text(array.drop_null().to_numpy())
+    if not array.null_count:
+        return numbers
+    return pc.replace_with_mask(pa.nulls(len(array), pa.string()), array.is_valid(), numbers)
+
+
 def _table(grid: _Grid, file: str, sheet: str, header_score: HeaderScore) -> RawTable:
     """A sheet's rows → RawTable: header found below title rows, notes rows cut off the end.
 
-    Only the rows the header search and the notes check look at become text one cell at a
-    time; the data rows become text a column at a time (`_column_text`).
+    Only the rows the header search looks at become text one cell at a time; the data rows
+    become text a column at a time (`_column_text`).
     """
     lines, rows = grid.numbers, grid.rows
     head = [[cell_text(v) for v in row] for row in rows[:HEADER_SEARCH_ROWS]]
     start = find_header_row(head, header_score)
+    data = rows[start + 1 :]
+    cells = list(zip(*data, strict=True)) if data else [()] * len(head[start])
+    columns = [_column_text(column) for column in cells]
+    data_lines = np.asarray(lines[start + 1 :], dtype=np.int64)
+    return _assemble(file, sheet, header_score, head, start, lines[start], columns, data_lines)
+
+
+def _assemble(
+    file: str,
+    sheet: str,
+    header_score: HeaderScore,
+    head: list[list[str | None]],
+    start: int,
+    header_line: int,
+    columns: list[pa.Array],
+    data_lines: np.ndarray,
+) -> RawTable:
+    """The RawTable of a sheet whose header is `head[start]` (sheet row `header_line`) and
+    whose rows below it are `columns` (text, one per header cell), notes rows cut off the end.
+    """
     notices: list[Notice] = []
     if start:
-        notices.append(Notice("title_rows_skipped", {"count": start, "line": lines[start]}))
-    header = name_header(file, head[start], lines[start], header_score, sheet)
-    data, data_lines = rows[start + 1 :], lines[start + 1 :]
-    tail = [[cell_text(v) for v in row] for row in data[-NOTES_TAIL_ROWS:]]
-    kept, _, dropped = drop_notes(tail, data_lines[-NOTES_TAIL_ROWS:], len(header))
-    if not kept and len(tail) < len(data):  # more notes than the tail: check every row
-        every = [[cell_text(v) for v in row] for row in data]
-        kept, _, dropped = drop_notes(every, data_lines, len(header))
-        tail = every
-    end = len(data) - (len(tail) - len(kept))
-    data, data_lines = data[:end], data_lines[:end]
-    limits.check_rows(file, len(data), sheet)
-    cells = list(zip(*data, strict=True)) if data else [()] * len(header)
+        notices.append(Notice("title_rows_skipped", {"count": start, "line": header_line}))
+    header = name_header(file, head[start], header_line, header_score, sheet)
+    count = len(data_lines)
+    tail_from = max(count - NOTES_TAIL_ROWS, 0)
+    tail = _text_rows(columns, tail_from, count)
+    kept, _, dropped = drop_notes(tail, data_lines[tail_from:].tolist(), len(header))
+    if not kept and tail_from:  # more notes than the tail: check every row
+        tail = _text_rows(columns, 0, count)
+        kept, _, dropped = drop_notes(tail, data_lines.tolist(), len(header))
+    end = count - (len(tail) - len(kept))
+    limits.check_rows(file, end, sheet)
+    if end < count:
+        columns, data_lines = [column.slice(0, end) for column in columns], data_lines[:end]
     table = RawTable(
         file=file,
         header=header,
-        columns=[_column_text(column) for column in cells],
-        line_numbers=np.asarray(data_lines, dtype=np.int64),
-        header_line=lines[start],
+        columns=columns,
+        line_numbers=data_lines,
+        header_line=header_line,
         encoding=None,
         sheet=sheet,
     )
-    table.notices = notices + unnamed_notices(head[start], table.columns, lines[start])
+    table.notices = notices + unnamed_notices(head[start], table.columns, header_line)
     if dropped:
         table.notices.append(Notice("notes_rows_dropped", dropped))
     return table
+
+
+def _text_rows(columns: list[pa.Array], start: int, end: int) -> list[list[str | None]]:
+    """Rows `start`..`end` of text columns, as lists of cells."""
+    cells = (c.slice(start, end - start).to_pylist() for c in columns)
+    return [list(row) for row in zip(*cells, strict=True)]
 
 
 def _column_text(values: tuple[Any, ...]) -> pa.Array:
