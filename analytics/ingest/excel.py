@@ -329,6 +329,9 @@ FAST_MIN_BYTES = 8 * 2**20
 """Worksheet XML (uncompressed) from which the Arrow path is tried; below it python-calamine
 reads the sheet whole (fast enough, and one reader fewer)."""
 _FAST_HEAD_BYTES = (2 * 2**20, 16 * 2**20)
+_FIRST_PIECE = 0.57
+"""Where the worksheet XML is split for fastexcel: the first piece is read on the other thread
+while this one still inflates the rest, so it gets the larger share."""
 _EXACT_KINDS = (str, float, int, bool)
 
 
@@ -441,21 +444,22 @@ def _load_pieces(
     header_line: int,
 ) -> tuple[tuple[str, int] | None, list[_Piece]] | None:
     """Inflate the worksheet once, scanning it for formulas without a value, and have fastexcel
-    read the rows below the header: in two halves on two threads when a row near the middle
-    has its number, else whole. Returns (the formula found, the pieces read), or None when the
-    XML holds a comment or CDATA section (a "<row" there is no row).
+    read the rows below the header: in two pieces on two threads when a row a little past the
+    middle (`_FIRST_PIECE`) has its number, else whole. Returns (the formula found, the
+    pieces read), or None when the XML holds a comment or CDATA section (a "<row" there is no
+    row).
     """
     scan = _FormulaScan()
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        half = archive.getinfo(part).file_size // 2
+        cut = int(archive.getinfo(part).file_size * _FIRST_PIECE)
     book = excel_arrow.Book(parts, part)
     split = None
     seen = 0
     with ThreadPoolExecutor(max_workers=1) as pool:
         for chunk in excel_arrow.chunks(data, part, _SCAN_CHUNK):
             scan.feed(chunk)
-            if split is None and seen + len(chunk) >= half and not scan.unusual:
-                found = excel_arrow.row_start(chunk, head.prefix, max(half - seen, 0))
+            if split is None and seen + len(chunk) >= cut and not scan.unusual:
+                found = excel_arrow.row_start(chunk, head.prefix, max(cut - seen, 0))
                 if found is not None and found[1] > header_line + 1:
                     at, split = found
                     book.write(chunk[:at])
