@@ -15,6 +15,13 @@ empty cells None. Formulas give their cached values (nothing is evaluated); a fo
 no cached value (a file written by a script and never opened in Excel) is refused, because
 reading it as empty would import NULLs silently.
 
+A worksheet over `FAST_MIN_BYTES` of XML is read through fastexcel instead (`excel_arrow`):
+calamine in Rust, each column one typed Arrow array, no Python object per cell. Only columns of
+text, numbers and booleans are taken from it, written by the same conversions as here, and the
+head's rows must read the same both ways; a sheet with a date, time or duration column, a
+column of two types, or anything unexpected is read by python-calamine as before, which also
+raises every refusal. tests/test_excel_arrow.py holds the two paths to the same tables.
+
 Header location is shared with the text reader (`text_table.find_header_row`). Merged header
 cells hold their text in the first cell only; the other cells of the merge are unnamed columns
 (`column_<n>`), kept so rows keep their shape, ignored by recognise, and noticed if they hold data.
