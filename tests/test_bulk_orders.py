@@ -275,3 +275,10 @@ def test_stored_rows_are_the_same_through_either_path(tmp_path, monkeypatch):
                 con.execute("select * exclude (import_id) from orders order by order_id").fetchall()
             )
     assert stored[0] == stored[1]
+
+
+def test_no_room_for_the_copy_duckdb_reads_means_the_reference_path(tmp_path, monkeypatch):
+    data = csv_bytes(HEADER, rows(100, seed=7))
+    monkeypatch.setattr(bulk_orders, "_RAM_FOLDER", str(tmp_path / "missing"))
+    assert fast("orders.csv", data, monkeypatch) is None
+    assert prepare_import("orders.csv", data).rows_read == 100

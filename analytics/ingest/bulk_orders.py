@@ -152,8 +152,8 @@ def prepare_orders(
         return None
     try:
         columns = _read(utf8, delimiter, len(header), fields)
-    except duckdb.Error:
-        return None  # a ragged row, a long line, a bad byte …: the reference path decides
+    except (duckdb.Error, OSError):  # OSError: no room for the copy DuckDB reads
+        return None  # a ragged row, a long line …: the reference path decides
     if columns is None:
         return None
 
@@ -311,5 +311,5 @@ def _values(field: str, column: pa.ChunkedArray) -> pd.Series:
     if type_ == BOOL:
         return pd.Series(column.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get))
     if type_ == TIMESTAMP:
-        return pd.Series(column.to_numpy(), dtype="datetime64[us]")
-    return pd.Series(column.to_numpy(), dtype="float64")
+        return pd.Series(column.to_numpy(), dtype="datetime64[us]", copy=False)
+    return pd.Series(column.to_numpy(), dtype="float64", copy=False)
