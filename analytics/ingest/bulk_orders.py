@@ -159,7 +159,7 @@ def prepare_orders(
 
     notices = ignored_columns(recognition)
     source = {f: src for src, f in recognition.mapping.items()}
-    parsed = pd.DataFrame({f: _values(f, columns[f]) for f in fields})
+    parsed = pd.DataFrame({f: _values(f, columns[f]) for f in fields}, copy=False)
     if "pay_amount" in parsed:
         parsed["_amount"] = parsed["pay_amount"]
     notice_missing_orders(source, parsed, notices)

@@ -336,7 +336,7 @@ def ignored_columns(recognition: Recognition) -> list[Notice]:
 
 def _text_columns(columns: list[pa.Array], position: dict[str, int]) -> pd.DataFrame:
     """The mapped columns as Arrow-backed string Series (no Python string per cell)."""
-    return pd.DataFrame({f: _series(columns[i]) for f, i in position.items()})
+    return pd.DataFrame({f: _series(columns[i]) for f, i in position.items()}, copy=False)
 
 
 def _series(column: pa.Array, index: pd.Index | None = None) -> pd.Series:
@@ -684,7 +684,7 @@ def typed_frame(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
             dtype = "datetime64[us]" if sql_type == "TIMESTAMP" else _DTYPES[sql_type]
             column = column.astype(dtype)
         out[name] = column
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, copy=False)
 
 
 def date_range(frame: pd.DataFrame) -> tuple[date, date] | None:
@@ -843,7 +843,7 @@ def _orders(table: _Table, parsed: dict[str, pd.Series], currency: str | None) -
     A negative total (UCI "C" invoices, returns) is a cancellation: status 'cancelled', not
     paid, the amount moved to refund_amount as a positive number and pay_amount 0.
     """
-    data = pd.DataFrame({f: s for f, s in parsed.items()})
+    data = pd.DataFrame(dict(parsed), copy=False)
     data["_line"] = table.lines
     line_amount = _line_amount(data)
     if line_amount is not None:
@@ -921,7 +921,7 @@ def order_frame(
         cols["currency"] = code.where(code.notna(), currency).astype(object)
     else:
         cols["currency"] = _repeat(currency, n)
-    return pd.DataFrame(cols)
+    return pd.DataFrame(cols, copy=False)
 
 
 def _line_amount(data: pd.DataFrame) -> pd.Series | None:
