@@ -32,7 +32,9 @@ from __future__ import annotations
 import datetime as dt
 import html
 import io
+import os
 import re
+import tempfile
 import zipfile
 import zlib
 from concurrent.futures import ThreadPoolExecutor
@@ -337,6 +339,9 @@ FAST_MIN_BYTES = 8 * 2**20
 reads the sheet whole (fast enough, and one reader fewer)."""
 _FAST_HEAD_BYTES = (2 * 2**20, 16 * 2**20)
 _FIRST_PIECE = 0.57
+# fastexcel reads the pieces from files, in RAM where Linux has a RAM folder, else in the usual
+# temp folder; they are deleted as soon as they are read.
+_RAM_FOLDER = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
 """Where the worksheet XML is split for fastexcel: the first piece is read on the other thread
 while this one still inflates the rest, so it gets the larger share."""
 _EXACT_KINDS = (str, float, int, bool)
@@ -459,10 +464,15 @@ def _load_pieces(
     scan = _FormulaScan()
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         cut = int(archive.getinfo(part).file_size * _FIRST_PIECE)
-    book = excel_arrow.Book(parts, part)
     split = None
     seen = 0
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with (
+        tempfile.TemporaryDirectory(
+            prefix="shoplens-", dir=_RAM_FOLDER, ignore_cleanup_errors=True
+        ) as folder,
+        ThreadPoolExecutor(max_workers=1) as pool,
+    ):
+        book = excel_arrow.Book(parts, part, os.path.join(folder, "1.xlsx"))
         for chunk in excel_arrow.chunks(data, part, _SCAN_CHUNK):
             scan.feed(chunk)
             if split is None and seen + len(chunk) >= cut and not scan.unusual:
@@ -474,18 +484,19 @@ def _load_pieces(
                     books = [book.close()]
                     loading = pool.submit(excel_arrow.load_columns, books, name, header_line - 1)
                     del books
-                    book = excel_arrow.Book(parts, part)
+                    book = excel_arrow.Book(parts, part, os.path.join(folder, "2.xlsx"))
                     book.write(head.opening)
                     book.write(excel_arrow.header_row(head.prefix, split - 1))
                     chunk = chunk[at:]
             book.write(chunk)
             seen += len(chunk)
+        written = book.close()
         if scan.unusual:
             return None
         if split is None:
-            whole = excel_arrow.load_columns([book.close()], name, header_line - 1)
+            whole = excel_arrow.load_columns([written], name, header_line - 1)
             return scan.found, [(header_line + 1, *whole)]
-        later = (split, *excel_arrow.load_columns([book.close()], name, split - 2))
+        later = (split, *excel_arrow.load_columns([written], name, split - 2))
         earlier = (header_line + 1, *loading.result())
         if header_line + 1 + earlier[1] > split:  # rows out of order (OOXML wants them sorted)
             return None
