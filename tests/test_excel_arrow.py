@@ -378,3 +378,16 @@ def test_shared_strings_with_rich_text_phonetics_and_escapes_read_the_same():
     assert took_arrow_path(data)
     [(*_, columns, _, _)] = same(data)
     assert columns[0][-1] == "富 文本 "
+
+
+@pytest.mark.parametrize("ram", [True, False])
+def test_the_pieces_fastexcel_reads_are_deleted(ram, tmp_path, monkeypatch):
+    """Pieces go to the RAM folder, else to the usual temp folder; nothing is left behind."""
+    monkeypatch.setattr(excel.tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(excel, "_RAM_FOLDER", str(tmp_path) if ram else None)
+    data = workbook([HEADER, *orders(300)])
+    with patch.object(excel_arrow, "Book", wraps=excel_arrow.Book) as book:
+        assert took_arrow_path(data)
+    paths = [call.args[2] for call in book.call_args_list]
+    assert len(paths) == 2 and all(path.startswith(str(tmp_path)) for path in paths)
+    assert list(tmp_path.iterdir()) == []
