@@ -260,3 +260,15 @@ def test_a_column_converts_as_each_of_its_cells_would(cells, uniform):
     column = tuple(c for c in cells if c == "" or wanted is object or (type(c) is wanted))
     expected = [cell_text(c) for c in column]
     assert excel._column_text(column).to_pylist() == expected
+
+
+def test_a_duration_beyond_any_date_is_refused_by_name_not_with_a_traceback():
+    def huge_duration(workbook) -> None:
+        sheet = workbook.active
+        sheet.title = "流量"
+        sheet.append(["日期", "访客数", "平均停留时长"])
+        sheet.append(["2024-01-01", 10, 1e20])
+        sheet["C2"].number_format = "[h]:mm:ss"
+
+    problem = rejected("traffic.xlsx", xlsx(huge_duration))
+    assert (problem.code, problem.sheet) == ("cell_out_of_range", "流量")

@@ -115,7 +115,12 @@ def read_workbook(data: bytes, file: str, header_score: HeaderScore, kind: str) 
         grids: dict[str, _Grid | _Fast] = {}
         for name in sheets:
             fast = _fast_sheet(data, file, name, sheet_parts.get(name), header_score)
-            grids[name] = fast if fast is not None else _grid(workbook, name, file)
+            try:
+                grids[name] = fast if fast is not None else _grid(workbook, name, file)
+            except OverflowError:  # calamine's date or duration past what Python can hold
+                raise reject(
+                    file, "cell_out_of_range", sheet=name, expected="read_date_range"
+                ) from None
     except CalamineError as exc:
         raise reject(file, "unreadable_workbook", found=type(exc).__name__) from None
 
