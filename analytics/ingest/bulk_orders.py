@@ -136,9 +136,9 @@ def prepare_orders(
         layout = _layout(utf8, file, "\t" if read.extension(name) == "tsv" else None)
         if layout is None:
             return None
-        header, delimiter, _ = layout
+        header, delimiter, head = layout
         if decoded.utf8_error is not None:  # the reference's GB18030 condition, on the head
-            read.check_gb18030(data, decoded.utf8_error, layout[2], header_score, file)
+            read.check_gb18030(data, decoded.utf8_error, head, header_score, file)
         signature, _, recognition = recognition_for(header, options, remembered)
     except (InputRejected, UsageError):
         return None  # the reference path says so, naming the problem

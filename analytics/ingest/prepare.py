@@ -2,8 +2,9 @@
 
 read (decode, find the header under title rows, one RawTable per sheet) → choose the sheet →
 recognise (with the user's mapping over the one remembered for this header layout) →
-normalise. Nothing is stored here: the upload page shows the result as a preview and
-`Workspace.commit` stores it in one transaction.
+normalise. A large, regular orders CSV is read and typed by DuckDB instead (`bulk_orders`),
+to the same result. Nothing is stored here: the upload page shows the result as a preview
+and `Workspace.commit` stores it in one transaction.
 """
 
 from __future__ import annotations
