@@ -162,15 +162,17 @@ def test_sigkill_at_random_moments_of_a_big_import(tmp_path: Path) -> None:
     """Kill a child importing 40,000 rows at spread-out moments; each time: whole or absent."""
     data = big_file()
     (tmp_path / "big.csv").write_bytes(data)
-    # How long does the import itself take here (from the child's "start", after its module
-    # imports, whose time varies run to run)? Time a full one to spread the kill moments over it.
+    # How long does the import itself take here: from the child's "start" (after its module
+    # imports, whose time varies run to run) to its "done" (not to the process's exit, whose
+    # teardown would push every kill past COMMIT)? The kill moments are spread over it.
     ws0 = seeded_workspace(tmp_path / "timing")
     code = CHILD_IMPORT.format(patch="", data_path=str(tmp_path / "big.csv"), ws_path=str(ws0.path))
     child = run_child(code)
     assert child.stdout.readline().strip() == b"start"
     started = time.monotonic()
-    _, err = child.communicate(timeout=120)
+    assert child.stdout.readline().strip() == b"done"
     full = time.monotonic() - started
+    _, err = child.communicate(timeout=120)
     assert child.returncode == 0, err.decode()
     outcomes = []
     for i, share in enumerate((0.2, 0.6, 0.95)):
