@@ -52,8 +52,16 @@ def _text(key: str, lang: str) -> str | None:
     return texts.get(lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
 
 
+# Params that are line or row numbers: shown as an editor shows them, without separators.
+_POSITIONS = frozenset({"line", "row", "first_row", "byte"})
+
+
 def _fill(template: str, params: Mapping[str, Any]) -> str:
-    return template.format_map(_KeepMissing(params))
+    """`template` with `params`; counts get thousands separators ("165,903")."""
+    shown = {
+        k: f"{v:,}" if type(v) is int and k not in _POSITIONS else v for k, v in params.items()
+    }
+    return template.format_map(_KeepMissing(shown))
 
 
 def render_expected(expected: str | None, lang: str) -> str | None:

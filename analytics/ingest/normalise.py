@@ -456,7 +456,7 @@ def _notice_missing(table: _Table, missing: dict[str, int]) -> None:
 
 
 def _missing_notice(counted: dict[str, int]) -> Notice:
-    columns = ", ".join(f"{c} ({n})" for c, n in counted.items())
+    columns = ", ".join(f"{c} ({n:,})" for c, n in counted.items())
     return Notice("missing_values", {"count": sum(counted.values()), "columns": columns})
 
 
