@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from analytics.errors import InputRejected
-from analytics.ingest import bulk_orders
+from analytics.ingest import bulk_orders, scratch
 from analytics.ingest.model import ImportOptions, PreparedImport
 from analytics.ingest.prepare import prepare_import
 from analytics.workspace import Workspace
@@ -279,6 +279,6 @@ def test_stored_rows_are_the_same_through_either_path(tmp_path, monkeypatch):
 
 def test_no_room_for_the_copy_duckdb_reads_means_the_reference_path(tmp_path, monkeypatch):
     data = csv_bytes(HEADER, rows(100, seed=7))
-    monkeypatch.setattr(bulk_orders, "_RAM_FOLDER", str(tmp_path / "missing"))
+    monkeypatch.setattr(scratch, "RAM_FOLDER", str(tmp_path / "missing"))
     assert fast("orders.csv", data, monkeypatch) is None
     assert prepare_import("orders.csv", data).rows_read == 100

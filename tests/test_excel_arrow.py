@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import tempfile
 import zipfile
 from unittest.mock import patch
 
@@ -19,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analytics.errors import InputRejected
-from analytics.ingest import excel, excel_arrow
+from analytics.ingest import excel, excel_arrow, scratch
 
 KNOWN = {"统计日期", "流量来源", "访客数", "支付金额", "订单编号", "下单时间"}
 HEADER = ["订单编号", "下单时间", "访客数", "支付金额", "流量来源"]
@@ -383,8 +384,8 @@ def test_shared_strings_with_rich_text_phonetics_and_escapes_read_the_same():
 @pytest.mark.parametrize("ram", [True, False])
 def test_the_pieces_fastexcel_reads_are_deleted(ram, tmp_path, monkeypatch):
     """Pieces go to the RAM folder, else to the usual temp folder; nothing is left behind."""
-    monkeypatch.setattr(excel.tempfile, "tempdir", str(tmp_path))
-    monkeypatch.setattr(excel, "_RAM_FOLDER", str(tmp_path) if ram else None)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(scratch, "RAM_FOLDER", str(tmp_path) if ram else None)
     data = workbook([HEADER, *orders(300)])
     with patch.object(excel_arrow, "Book", wraps=excel_arrow.Book) as book:
         assert took_arrow_path(data)

@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,7 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analytics.errors import InputRejected, UsageError
-from analytics.ingest import limits, read
+from analytics.ingest import limits, read, scratch
 from analytics.ingest.decode import decode_upload
 from analytics.ingest.model import ImportOptions, PreparedImport, RawTable
 from analytics.ingest.normalise import (
@@ -104,10 +103,6 @@ _PARAMETERS: dict[str, object] = {
     "total_hint": label_hint(TOTAL_LABELS),
     "whole_shop_hint": label_hint(WHOLE_SHOP_LABELS),
 }
-# DuckDB reads a file, not bytes: the copy it reads goes to memory where Linux offers a
-# RAM folder (a disk under write-back pressure took up to 0.5 s for 170 MB), else to the
-# usual temp folder. It is deleted as soon as the query has run.
-_RAM_FOLDER = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
 _CONFIG = {
     "python_enable_replacements": False,
     "autoinstall_known_extensions": False,
@@ -214,7 +209,7 @@ def _read(
 ) -> dict[str, pa.ChunkedArray] | None:
     """The mapped fields of every data row, typed, or None when a cell is outside its
     grammar, an order id repeats, or a row looks like a totals row."""
-    with tempfile.TemporaryDirectory(prefix="shoplens-", dir=_RAM_FOLDER) as folder:
+    with scratch.folder() as folder:  # DuckDB reads a file, not bytes
         path = os.path.join(folder, "upload.csv")
         with open(path, "wb") as out:
             out.write(utf8)

@@ -34,7 +34,6 @@ import html
 import io
 import os
 import re
-import tempfile
 import zipfile
 import zlib
 from concurrent.futures import ThreadPoolExecutor
@@ -45,7 +44,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
 
-from analytics.ingest import excel_arrow, limits
+from analytics.ingest import excel_arrow, limits, scratch
 from analytics.ingest.limits import reject
 from analytics.ingest.model import Notice, RawTable, empty_as_null
 from analytics.ingest.text_table import (
@@ -344,9 +343,6 @@ FAST_MIN_BYTES = 8 * 2**20
 reads the sheet whole (fast enough, and one reader fewer)."""
 _FAST_HEAD_BYTES = (2 * 2**20, 16 * 2**20)
 _FIRST_PIECE = 0.57
-# fastexcel reads the pieces from files, in RAM where Linux has a RAM folder, else in the usual
-# temp folder; they are deleted as soon as they are read.
-_RAM_FOLDER = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
 """Where the worksheet XML is split for fastexcel: the first piece is read on the other thread
 while this one still inflates the rest, so it gets the larger share."""
 _EXACT_KINDS = (str, float, int, bool)
@@ -472,9 +468,7 @@ def _load_pieces(
     split = None
     seen = 0
     with (
-        tempfile.TemporaryDirectory(
-            prefix="shoplens-", dir=_RAM_FOLDER, ignore_cleanup_errors=True
-        ) as folder,
+        scratch.folder() as folder,  # fastexcel reads the pieces from files
         ThreadPoolExecutor(max_workers=1) as pool,
     ):
         book = excel_arrow.Book(parts, part, os.path.join(folder, "1.xlsx"))
