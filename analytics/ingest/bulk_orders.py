@@ -23,11 +23,12 @@ exactly what the reference path gives.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 import pandas as pd
@@ -103,6 +104,8 @@ _PARAMETERS: dict[str, object] = {
     "total_hint": label_hint(TOTAL_LABELS),
     "whole_shop_hint": label_hint(WHOLE_SHOP_LABELS),
 }
+# decode_upload's encodings the fast path takes, by the codec their text decodes with.
+_CODECS = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "gb18030": "gb18030"}
 _CONFIG = {
     "python_enable_replacements": False,
     "autoinstall_known_extensions": False,
@@ -120,33 +123,42 @@ def prepare_orders(
 
     Same arguments and, when it returns, the same PreparedImport as the reference path.
     """
-    if len(data) < MIN_BYTES or options.columns is not None or options.sheet is not None:
-        return None
-    if read.extension(name) not in read.TEXT_EXTENSIONS or len(data) > limits.MAX_UPLOAD_BYTES:
+    ext = read.extension(name)
+    if (
+        not MIN_BYTES <= len(data) <= limits.MAX_UPLOAD_BYTES
+        or ext not in read.TEXT_EXTENSIONS
+        or options.columns is not None
+        or options.sheet is not None
+    ):
         return None
     file = read.display_name(name)
     try:
-        decoded = decode_upload(data, file)
-        utf8 = decoded.utf8 if decoded.utf8 is not None else decoded.text.encode("utf-8")
-        layout = _layout(utf8, file, "\t" if read.extension(name) == "tsv" else None)
+        # The head decides first: a file that is not a regular orders export goes to the
+        # reference path before the whole of it is decoded (which that path does again).
+        layout = _layout(data, file, "\t" if ext == "tsv" else None)
         if layout is None:
             return None
-        header, delimiter, head = layout
+        signature, _, recognition = recognition_for(layout.header, options, remembered)
+        fields = {f: layout.header.index(src) for src, f in recognition.mapping.items()}
+        if (
+            not recognition.complete
+            or recognition.kind != "orders"
+            or recognition.platform == "uci"
+            or not set(fields) <= _FIELDS
+        ):
+            return None
+        decoded = decode_upload(data, file)
+        if _CODECS.get(decoded.encoding) != layout.codec:
+            return None  # the whole file reads in another encoding than its head
         if decoded.utf8_error is not None:  # the reference's GB18030 condition, on the head
-            read.check_gb18030(data, decoded.utf8_error, head, header_score, file)
-        signature, _, recognition = recognition_for(header, options, remembered)
+            read.check_gb18030(data, decoded.utf8_error, layout.table, header_score, file)
     except (InputRejected, UsageError):
         return None  # the reference path says so, naming the problem
-    fields = {f: header.index(src) for src, f in recognition.mapping.items()}
-    if (
-        not recognition.complete
-        or recognition.kind != "orders"
-        or recognition.platform == "uci"
-        or not set(fields) <= _FIELDS
-    ):
-        return None
+    utf8 = decoded.utf8 if decoded.utf8 is not None else decoded.text.encode("utf-8")
+    if not is_plain(utf8):
+        return None  # a quote or a lone CR: csv.reader's rules, which the reference path has
     try:
-        columns = _read(utf8, delimiter, len(header), fields)
+        columns = _read(utf8, layout.delimiter, len(layout.header), fields)
     except (duckdb.Error, OSError):  # OSError: no room for the copy DuckDB reads
         return None  # a ragged row, a long line …: the reference path decides
     if columns is None:
@@ -165,7 +177,7 @@ def prepare_orders(
         file_name=file,
         data=data,
         sha256=hashlib.sha256(data).hexdigest(),
-        ext=read.extension(name),
+        ext=ext,
         kind="orders",
         platform=recognition.platform,
         shop=options.shop,
@@ -181,17 +193,31 @@ def prepare_orders(
     )
 
 
-def _layout(
-    utf8: bytes, file: str, delimiter: str | None
-) -> tuple[list[str], str, RawTable] | None:
-    """(header, delimiter, the head's RawTable) when the header is on the first line, every
-    header cell is named, and the text is plain (no quote, no lone CR); else None."""
-    if not is_plain(utf8):
+class _Layout(NamedTuple):
+    """What the head of a file says: how it decodes, its header and delimiter, its rows."""
+
+    codec: str  # "utf-8" or "gb18030", as decode_upload reads such text
+    header: list[str]
+    delimiter: str
+    table: RawTable
+
+
+def _layout(data: bytes, file: str, delimiter: str | None) -> _Layout | None:
+    """The layout of the first `HEAD_BYTES` (cut at a line end, where neither UTF-8 nor
+    GB18030 can be inside a character) when the header is on the first line and every header
+    cell is named; else None."""
+    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    cut = data.rfind(b"\n", start, start + HEAD_BYTES)
+    if cut <= start:
         return None
-    cut = utf8.rfind(b"\n", 0, HEAD_BYTES)
-    if cut <= 0:
+    for codec in _CODECS.values():
+        try:
+            head = data[start:cut].decode(codec)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
         return None
-    head = utf8[:cut].decode("utf-8")
     if head.startswith("sep="):  # Excel's delimiter hint: the reference path reads it
         return None
     delimiter = delimiter or choose_delimiter(head, header_score)
@@ -201,7 +227,7 @@ def _layout(
     first_line = head.split("\n", 1)[0].rstrip("\r").split(delimiter)
     if table.header_line != 1 or table.notices or not all(c.strip() for c in first_line):
         return None
-    return table.header, delimiter, table
+    return _Layout(codec, table.header, delimiter, table)
 
 
 def _read(
