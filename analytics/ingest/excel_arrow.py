@@ -140,21 +140,15 @@ def row_start(chunk: bytes, prefix: bytes, at: int) -> tuple[int, int] | None:
     return (found.start(), int(number[1])) if number else None
 
 
+# One text cell in column A of sheet row {r}, elements prefixed with {p} ("" or "x:").
+_HEADER_ROW = (
+    b'<{p}row r="{r}"><{p}c r="A{r}" t="inlineStr"><{p}is><{p}t>_</{p}t></{p}is></{p}c></{p}row>'
+)
+
+
 def header_row(prefix: bytes, row: int) -> bytes:
     """A made-up header row at sheet row `row` (1-based): one text cell in column A."""
-    p = prefix
-    return b'<%srow r="%d"><%sc r="A%d" t="inlineStr"><%sis><%st>_</%st></%sis></%sc></%srow>' % (
-        p,
-        row,
-        p,
-        row,
-        p,
-        p,
-        p,
-        p,
-        p,
-        p,
-    )
+    return _HEADER_ROW.replace(b"{p}", prefix).replace(b"{r}", str(row).encode())
 
 
 def load_columns(
