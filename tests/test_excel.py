@@ -271,4 +271,4 @@ def test_a_duration_beyond_any_date_is_refused_by_name_not_with_a_traceback():
         sheet["C2"].number_format = "[h]:mm:ss"
 
     problem = rejected("traffic.xlsx", xlsx(huge_duration))
-    assert (problem.code, problem.sheet) == ("cell_out_of_range", "流量")
+    assert (problem.code, problem.sheet, problem.row) == ("cell_out_of_range", "流量", 2)

@@ -114,12 +114,7 @@ def read_workbook(data: bytes, file: str, header_score: HeaderScore, kind: str) 
         grids: dict[str, _Grid | _Fast] = {}
         for name in sheets:
             fast = _fast_sheet(data, file, name, sheet_parts.get(name), header_score)
-            try:
-                grids[name] = fast if fast is not None else _grid(workbook, name, file)
-            except OverflowError:  # calamine's date or duration past what Python can hold
-                raise reject(
-                    file, "cell_out_of_range", sheet=name, expected="read_date_range"
-                ) from None
+            grids[name] = fast if fast is not None else _grid(workbook, name, file)
     except CalamineError as exc:
         raise reject(file, "unreadable_workbook", found=type(exc).__name__) from None
 
@@ -311,13 +306,35 @@ def _grid(workbook: CalamineWorkbook, name: str, file: str) -> _Grid:
             file, "too_many_rows", sheet=name, found=str(sheet.height), limit=limits.MAX_ROWS
         )
     limits.check_columns(file, sheet.width, 1, name)
-    values = sheet.to_python(skip_empty_area=False)
+    try:
+        values = sheet.to_python(skip_empty_area=False)
+    except OverflowError:  # a date or duration cell past what Python can hold (1e20 as [h]:mm)
+        raise reject(
+            file,
+            "cell_out_of_range",
+            sheet=name,
+            row=_overflow_row(sheet),
+            expected="read_date_range",
+        ) from None
     numbers = [n for n, row in enumerate(values, start=1) if row.count("") < len(row)]
     rows = [values[n - 1] for n in numbers]
     width = max((len(row) - _empty_tail(row) for row in rows), default=0)
     if rows and width < len(rows[0]):
         rows = [row[:width] for row in rows]
     return _Grid(numbers, rows)
+
+
+def _overflow_row(sheet: Any) -> int:
+    """The sheet row (1-based) whose cells python-calamine cannot turn into values: its rows
+    are read one at a time until one raises (calamine says which row, not which cell)."""
+    rows = sheet.iter_rows()  # from sheet row 1, empty rows included
+    number = 1
+    while True:
+        try:
+            next(rows)
+        except OverflowError:
+            return number
+        number += 1
 
 
 def _empty_tail(row: list[Any]) -> int:
