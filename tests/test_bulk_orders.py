@@ -208,6 +208,41 @@ def test_mutated_exports_match_or_decline(seed, monkeypatch):
         assert_same(ours, theirs)
 
 
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "2024-01-05T10:00:00",
+        "2024-01-05 10:00:00.5",
+        "2024-01-05 10:00:00+08",
+        "2024-01-5 10:00:00",
+        "2024-1-05 10:00:00",
+        "2024-01-05 9:00:00",
+        "2024-01-05 24:00:00",
+        "2024-01-05 10:00:60",
+        "2024-02-30 10:00:00",
+        "0999-01-05 10:00:00",
+        "3000-01-05 10:00:00",
+        "+2024-01-05 10:00",
+    ],
+)
+def test_a_time_not_written_plainly_is_left_to_the_reference(cell, monkeypatch):
+    body = rows(50, seed=4)
+    body[7][2] = body[9][3] = cell  # a creation time and a payment time
+    assert fast("orders.csv", csv_bytes(HEADER, body), monkeypatch) is None
+
+
+@pytest.mark.parametrize(
+    "cell", ["1000-01-01 00:00:00", "2999-12-31 23:59:59", "2024-02-29 12:00:00"]
+)
+def test_the_edges_of_the_plain_time_form_are_taken_and_match(cell, monkeypatch):
+    body = rows(50, seed=4)
+    body[7][2] = body[9][3] = cell
+    data = csv_bytes(HEADER, body)
+    ours = fast("orders.csv", data, monkeypatch)
+    assert ours is not None
+    assert_same(ours, reference("orders.csv", data, monkeypatch))
+
+
 def test_the_fast_path_declines_what_only_the_reference_reads(monkeypatch):
     body = rows(50, seed=3)
     cases = {

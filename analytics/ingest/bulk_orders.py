@@ -6,7 +6,8 @@ the import. Most such exports are regular: the header on the first line, no quot
 order, every cell in the platform's own plain format. For those, DuckDB's CSV reader splits and
 types the rows on every core, with grammars that are a strict subset of values.py's:
 
-* timestamps "YYYY-MM-DD HH:MM:SS" (years 1000–2999; a day past its month fails strptime),
+* timestamps "YYYY-MM-DD HH:MM:SS" (years 1000–2999), exactly as DuckDB writes the value it
+  reads back (so a day past its month, an hour 24 or a missing zero is not in it),
 * money as plain decimals with at most two places, counts as plain integers,
 * flags as values.py's words exactly as written (是/否, yes/no, 1/0 …),
 * ids and text as written: a cell normalise would trim or rewrite is not in the grammar.
@@ -81,8 +82,6 @@ _FIELDS = frozenset(
     }
 )
 # Cell grammars, each a subset of what values.py reads the same way (RE2, whole cell).
-_TIMESTAMP = r"[12][0-9]{3}-[0-9]{2}-[0-9]{2} ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
-_TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 _DECIMAL = r"-?[0-9]{1,13}(\.[0-9]{1,2})?"
 _INTEGER = r"-?[0-9]{1,15}"
 
@@ -96,8 +95,6 @@ _PARAMETERS: dict[str, object] = {
     # check: their grammars have no room for a space.)
     "id_blanks": [ord(c) for c in ID_BLANKS],
     "text_blanks": [ord(c) for c in BLANKS],
-    "timestamp": _TIMESTAMP,
-    "timestamp_format": _TIMESTAMP_FORMAT,
     "decimal": _DECIMAL,
     "integer": _INTEGER,
     "odd_id": f"{FLOAT_ID.strip('^$')}|{SCIENTIFIC_ID.pattern}",
@@ -301,11 +298,18 @@ def _cell(field: str, t: str) -> tuple[str, str]:
     type_ = field_type("orders", field)
     if type_ in (TEXT, ID):
         blanks = "$id_blanks" if type_ == ID else "$text_blanks"
-        odd = f"list_contains({blanks}, ord({t})) or list_contains({blanks}, ord(right({t}, 1)))"
+        odd = (
+            f"list_contains({blanks}, ord({t})) or list_contains({blanks}, ord(substring({t}, -1)))"
+        )
         if type_ == TEXT:  # normalise takes a formula guard off: "'=1+2" → "=1+2"
             odd += f" or starts_with({t}, '''')"
         else:  # normalise unwraps ="123", turns 17850.0 into 17850 and refuses 3.7E+18
-            odd += f" or starts_with({t}, '=\"') or regexp_full_match({t}, $odd_id)"
+            # (only a cell with "." or "e" can be one of the last two: the regex runs on those)
+            maybe_odd = " or ".join(f"contains({t}, '{c}')" for c in ".eE")
+            odd += (
+                f" or starts_with({t}, '=\"')"
+                f" or case when {maybe_odd} then regexp_full_match({t}, $odd_id) else false end"
+            )
         return f"case when not {missing} then {t} end", f"{missing} or not ({odd})"
     if type_ == BOOL:  # as written in values.py's lists (values.py also reads "YES")
         value = (
@@ -313,8 +317,10 @@ def _cell(field: str, t: str) -> tuple[str, str]:
             f"when list_contains($false_words, {t}) then false end"
         )
         return value, f"{missing} or {field} is not null"
+    if type_ == TIMESTAMP:  # a timestamp written back as DuckDB writes it is in the grammar
+        shape = f"length({t}) = 19 and {t} >= '1' and {t} < '3'"  # years 1000–2999
+        return f"try_cast({t} as timestamp)", f"{missing} or ({shape} and {field}::varchar = {t})"
     grammar, cast = {
-        TIMESTAMP: ("$timestamp", f"try_strptime({t}, $timestamp_format)"),
         DECIMAL: ("$decimal", f"try_cast({t} as double)"),
         INTEGER: ("$integer", f"try_cast({t} as bigint)"),
     }[type_]
