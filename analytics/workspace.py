@@ -568,9 +568,9 @@ class Workspace:
             f"(select cast($shop as varchar) as shop, {casts}, "
             f"cast($import_id as bigint) as import_id, _pos from {quote_ident(frame_name)})"
         )
-        staged, distinct = con.execute(
-            f"select count(*), count(distinct row({key_list})) from {source}", params
-        ).fetchall()[0]
+        staged, distinct = len(prepared.frame), prepared.distinct_keys
+        if distinct is None:
+            distinct = _scalar(con, f"select count(distinct row({key_list})) from {source}", params)
         if distinct < staged:
             # Within one file the last row of a key wins, like a later import would. Only a
             # file with repeated keys pays for a staged copy of its rows.

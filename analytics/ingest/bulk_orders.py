@@ -187,6 +187,7 @@ def prepare_orders(
         date_range=date_range(frame),
         notices=notices,
         currency=currency,
+        distinct_keys=len(frame),  # _read declined any file with a repeated order id
     )
 
 

@@ -142,6 +142,9 @@ class PreparedImport:
     totals: TotalsCheck | None = None
     notices: list[Notice] = field(default_factory=list)
     currency: str | None = None
+    # Distinct keys of `frame` when the reader has counted them (the fast path must, to
+    # decline line exports); None and the workspace counts them. Either way, counted once.
+    distinct_keys: int | None = None
 
 
 @dataclass(frozen=True)
