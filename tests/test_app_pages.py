@@ -150,6 +150,14 @@ def test_funnel_chart_shows_the_funnel_counts(seeded: Path, use_workspace) -> No
     assert figure["data"][0]["x"] == counts
     labels = [translate(f"stage.{s.stage}", "en") for s in expected.stages if s.present]
     assert figure["data"][0]["y"] == labels
+    # The rates stand beside each bar, in the right margin the chart keeps for them.
+    rates = {a["y"]: a["text"] for a in figure["layout"]["annotations"] if a.get("yref") == "y"}
+    assert list(rates) == labels
+    for label, stage in zip(labels, [s for s in expected.stages if s.present], strict=True):
+        percent = stage.overall_rate * 100  # two decimals below 10 %, as everywhere
+        overall = f"overall {percent:.{2 if percent < 9.995 else 1}f}%"
+        assert overall in rates[label], (label, rates[label])
+    assert figure["layout"]["margin"]["r"] >= 100
 
 
 def test_traffic_table_equals_channel_summary(seeded: Path, use_workspace) -> None:

@@ -170,39 +170,43 @@ def funnel_chart(
 ) -> go.Figure:
     """The five-stage funnel; stages the data lacks are listed as missing, not drawn as zero.
 
-    Bar text: count, step rate (to the previous present stage) and overall rate (of visits).
+    Each bar carries its count; the step rate (to the previous present stage) and the overall
+    rate (of visits) stand level with their bar in a right margin of their own, a fixed width
+    in pixels: on a narrow screen the bars shrink, the rates are never clipped or overlapped.
     """
     present = [s for s in funnel.stages if s.present]
     missing = [s for s in funnel.stages if not s.present]
     labels = [stage_label(s.stage, t) for s in present]
-    text = [
-        t(
-            "ui.chart.funnel_text",
-            count=count_text(s.count, lang),
-            step=_pct(s.step_rate),
-            overall=_pct(s.overall_rate),
-        )
-        for s in present
-    ]
-    peak = max((s.count or 0 for s in present), default=0)
-    # Rates fit inside the wide bars; beside the narrow ones.
-    inside = [bool(peak) and (s.count or 0) >= 0.8 * peak for s in present]
     fig = go.Figure(
         go.Funnel(
             y=labels,
             x=[s.count for s in present],
-            text=text,
+            text=[count_text(s.count, lang) for s in present],
             textinfo="text",
-            textposition=["inside" if i else "outside" for i in inside],
+            textposition="auto",  # inside a bar wide enough for it, else beside it
+            cliponaxis=False,
             marker={"color": PALETTE[0]},
             connector={"line": {"color": "#cccccc"}},
             hovertemplate="%{y}: %{x:,}<extra></extra>",
         )
     )
     _layout(fig, title, height=360)
-    if peak:
-        # Bars are centred on 0; widen the right side so the rates written beside small bars fit.
-        fig.update_xaxes(range=[-0.52 * peak, 1.5 * peak], visible=False)
+    fig.update_layout(margin={"r": _FUNNEL_RATES_PX})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(automargin=True)  # long stage names push the bars, not off the chart
+    for label, s in zip(labels, present, strict=True):
+        fig.add_annotation(
+            text=t("ui.chart.funnel_rates", step=_pct(s.step_rate), overall=_pct(s.overall_rate)),
+            xref="paper",
+            x=1,
+            xanchor="left",
+            xshift=4,
+            yref="y",
+            y=label,
+            align="left",
+            showarrow=False,
+            font={"color": "#5a5a5a", "size": 12},
+        )
     if missing:
         names = "、".join(stage_label(s.stage, t) for s in missing)
         fig.add_annotation(
@@ -217,6 +221,10 @@ def funnel_chart(
         )
         fig.update_layout(margin={"b": 40})
     return fig
+
+
+# The width of the funnel's rates column: "overall 100.0%" at 12 px, and a little air.
+_FUNNEL_RATES_PX = 120
 
 
 def funnel_compare(now: Any, before: Any, t: Translate, labels: tuple[str, str]) -> go.Figure:
