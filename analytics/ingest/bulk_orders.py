@@ -29,6 +29,7 @@ import hashlib
 import os
 import re
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 import duckdb
@@ -163,17 +164,20 @@ def prepare_orders(
 
     notices = ignored_columns(recognition)
     source = {f: src for src, f in recognition.mapping.items()}
-    parsed = pd.DataFrame({f: _values(f, columns[f]) for f in fields}, copy=False)
-    if "pay_amount" in parsed:
-        parsed["_amount"] = parsed["pay_amount"]
-    notice_missing_orders(source, parsed, notices)
-    money = [source[f] for f in fields if field_type("orders", f) == DECIMAL]
-    currency = header_currency(money, recognition.platform)
-    frame = typed_frame(order_frame(parsed, recognition.platform, currency, notices), "orders")
+    with ThreadPoolExecutor(max_workers=1) as hasher:
+        # pandas runs on one core from here on: the file is hashed on the other.
+        digest = hasher.submit(lambda: hashlib.sha256(data).hexdigest())
+        parsed = pd.DataFrame({f: _values(f, columns[f]) for f in fields}, copy=False)
+        if "pay_amount" in parsed:
+            parsed["_amount"] = parsed["pay_amount"]
+        notice_missing_orders(source, parsed, notices)
+        money = [source[f] for f in fields if field_type("orders", f) == DECIMAL]
+        currency = header_currency(money, recognition.platform)
+        frame = typed_frame(order_frame(parsed, recognition.platform, currency, notices), "orders")
     return PreparedImport(
         file_name=file,
         data=data,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=digest.result(),
         ext=ext,
         kind="orders",
         platform=recognition.platform,

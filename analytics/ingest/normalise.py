@@ -904,7 +904,12 @@ def order_frame(
         paid = data["paid_at"].notna() | status.eq("paid")
     else:
         paid = status.eq("paid")
-    is_paid = (paid.fillna(False) & ~closed.fillna(False)).astype("boolean")
+    # No NA left after fillna: through numpy, not pandas' per-value path from Arrow booleans.
+    is_paid = pd.Series(
+        (paid.fillna(False) & ~closed.fillna(False)).to_numpy(dtype=bool),
+        index=data.index,
+        dtype="boolean",
+    )
     if negative.any():
         notices.append(Notice("negative_orders_cancelled", {"count": int(negative.sum())}))
 
