@@ -245,16 +245,17 @@ def cmd_import(args: argparse.Namespace, lang: str) -> int:
 
 def _import_one(ws: Workspace, path: Path, options: ImportOptions, lang: str) -> bool:
     """Import one file and print what happened; False when it was rejected."""
-    from analytics.importer import import_file  # loads ingest only for commands that import
+    from analytics.importer import import_path  # loads ingest only for commands that import
 
     name = shown_value(path.name)
     try:
-        data = path.read_bytes()
+        with path.open("rb"):
+            pass
     except OSError as exc:
         print(t("cli.unreadable", lang, file=name, reason=exc.strerror or ""), file=sys.stderr)
         return False
     try:
-        result = import_file(ws, path.name, data, options)
+        result = import_path(ws, path, options)
     except UnrecognisedColumns as exc:
         print(t("cli.rejected", lang, file=name), file=sys.stderr)
         for line in [*render_error(exc, lang), *_mapping_hint(exc, path.name, options, lang)]:

@@ -22,6 +22,7 @@ import json
 import os
 import random
 import re
+import shutil
 import sys
 import threading
 import time
@@ -522,13 +523,17 @@ class Workspace:
         )
 
     def _write_raw_temp(self, prepared: PreparedImport, final: Path) -> Path | None:
-        """Write the bytes under a unique temp name; None when the archive already has them."""
+        """Write the bytes (or copy the file that holds them) under a unique temp name; None
+        when the archive already has them."""
         if final.exists():
             return None
         self.raw_dir.mkdir(exist_ok=True)
         temp = final.with_name(f"{final.name}.{uuid.uuid4().hex}.tmp")
         try:
-            temp.write_bytes(prepared.data)
+            if prepared.data is not None:
+                temp.write_bytes(prepared.data)
+            else:  # the bytes are in a file: the kernel copies them
+                shutil.copyfile(prepared.source, temp)
         except BaseException:
             temp.unlink(missing_ok=True)  # a partly written copy is not an archive
             raise
@@ -773,6 +778,8 @@ def _check_frame(prepared: PreparedImport, table: Table) -> None:
             f"{table.kind} frame columns {list(prepared.frame.columns)} "
             f"differ from the schema {list(table.column_names)}"
         )
+    if (prepared.data is None) == (prepared.source is None):
+        raise ValueError("a prepared import carries its bytes or names its file, not both")
     if not _EXT_PATTERN.fullmatch(prepared.ext) or not re.fullmatch(
         r"[0-9a-f]{64}", prepared.sha256
     ):

@@ -123,11 +123,11 @@ def xlsx_path(rows: int) -> Path:
 
 
 def _import(path: Path, ws_dir: Path) -> None:
-    from analytics.importer import import_file
+    """What `shoplens import <path>` does."""
+    from analytics.importer import import_path
     from analytics.workspace import Workspace
 
-    data = path.read_bytes()
-    import_file(Workspace(ws_dir), path.name, data)
+    import_path(Workspace(ws_dir), path)
 
 
 def _typed_into_file(path: Path, db: str) -> None:

@@ -19,8 +19,10 @@ import pytest
 
 from analytics.errors import InputRejected
 from analytics.ingest import bulk_orders, scratch
+from analytics.ingest.decode import is_utf8
 from analytics.ingest.model import ImportOptions, PreparedImport
 from analytics.ingest.prepare import prepare_import
+from analytics.ingest.text_table import is_plain
 from analytics.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,11 +63,23 @@ def reference(name: str, data: bytes, monkeypatch: pytest.MonkeyPatch) -> Prepar
     return prepare_import(name, data)
 
 
+def from_file(
+    name: str, data: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> PreparedImport | None:
+    """The file variant of the fast path, on a file holding `data`."""
+    monkeypatch.setattr(bulk_orders, "MIN_BYTES", 0)
+    path = tmp_path / "upload"
+    path.write_bytes(data)
+    return bulk_orders.prepare_orders_file(path, name, ImportOptions(), {})
+
+
 def assert_same(ours: PreparedImport, theirs: PreparedImport) -> None:
     pd.testing.assert_frame_equal(ours.frame, theirs.frame, check_exact=True)
     for f in fields(PreparedImport):
-        if f.name not in ("frame", "distinct_keys"):
+        if f.name not in ("frame", "distinct_keys", "data", "source"):
             assert getattr(ours, f.name) == getattr(theirs, f.name), f.name
+    # The bytes, held or in a file, are exactly the upload's.
+    assert (ours.data if ours.source is None else ours.source.read_bytes()) == theirs.data
     # The fast path counts its keys (the workspace then does not); the count must be right.
     assert ours.distinct_keys == theirs.frame["order_id"].nunique() == len(theirs.frame)
 
@@ -208,6 +222,56 @@ def test_mutated_exports_match_or_decline(seed, monkeypatch):
         return
     if ours is not None:
         assert_same(ours, theirs)
+
+
+@pytest.mark.parametrize("seed", range(120))
+def test_the_file_variant_takes_what_the_bytes_variant_takes_and_matches(
+    seed, tmp_path, monkeypatch
+):
+    """The same mutated exports, read from a file in chunks instead of from bytes."""
+    rng = random.Random(seed)
+    header, body, newline = HEADER, rows(200, seed), "\n"
+    for _ in range(rng.randint(0, 2)):
+        header, body, newline = mutate(body, header, rng)
+    data = csv_bytes(header, body, newline)
+    if rng.random() < 0.2:
+        data = b"\xef\xbb\xbf" + data
+    monkeypatch.setattr(bulk_orders, "_CHUNK", rng.choice([1, 2, 3, 5, 64, 4096]))
+    ours = from_file("orders.csv", data, tmp_path, monkeypatch)
+    in_memory = fast("orders.csv", data, monkeypatch)
+    assert (ours is None) == (in_memory is None)
+    if ours is not None:
+        assert_same(ours, reference("orders.csv", data, monkeypatch))
+
+
+def test_the_file_variant_leaves_gb18030_to_the_caller(tmp_path, monkeypatch):
+    data = "\n".join(",".join(r) for r in [HEADER, *rows(100, seed=2)]).encode("gb18030")
+    assert fast("orders.csv", data + b"\n", monkeypatch) is not None
+    assert from_file("orders.csv", data + b"\n", tmp_path, monkeypatch) is None
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_the_chunked_checks_agree_with_the_whole_file_checks(seed, tmp_path, monkeypatch):
+    """UTF-8 validity, NULs, quotes and lone CRs, decided chunk by chunk with chunks as small
+    as one byte, are decided as decode_upload and is_plain decide them on the whole bytes."""
+    rng = random.Random(seed)
+    pieces = ["a", "订", "€", "𝔘", "\r\n", "\n", "\r", '"', "\x00", ",", "é"]
+    rare = pieces[6:7] * (seed % 5 == 0) + pieces[7:8] * (seed % 7 == 0)  # lone CR, quote
+    text = "".join(rng.choice(pieces[:6] + rare) for _ in range(40))
+    data = bytearray(text.encode("utf-8"))
+    if seed % 3 == 0 and data:  # a broken sequence somewhere: a lone or a missing byte
+        at = rng.randrange(len(data))
+        data[at : at + 1] = rng.choice([b"\x80", b"\xe8", b"\xff", b"", b"\xc0\xaf"])
+    if seed % 11 == 0:
+        data += b"\r"
+    if seed % 13 == 0:
+        data[rng.randrange(len(data) + 1) :] = b"\x00"
+    data = bytes(data)
+    path = tmp_path / "f"
+    path.write_bytes(data)
+    monkeypatch.setattr(bulk_orders, "_CHUNK", rng.choice([1, 2, 3, 4, 7, 1000]))
+    whole = b"\x00" not in data and is_plain(data) and is_utf8(data)
+    assert bulk_orders._is_plain_utf8(path) == whole, data
 
 
 @pytest.mark.parametrize(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import tempfile
+
 import pytest
 
 from analytics.errors import InputRejected, UnrecognisedColumns
-from analytics.importer import import_file
-from analytics.ingest import limits
+from analytics.importer import import_file, import_path
+from analytics.ingest import bulk_orders, limits
 from analytics.ingest.model import ImportOptions
 from analytics.messages import render_error
 from analytics.sample import load_sample, sample_files, sample_workspace
@@ -115,3 +117,74 @@ def test_the_sample_workspace_is_built_once_and_reused() -> None:
     again = sample_workspace()
     assert again == first and again.version() == version
     assert not again.is_empty()
+
+
+# --- import_path: what `shoplens import` runs --------------------------------------------------
+
+
+def _orders_csv(rows: int, encoding: str = "utf-8") -> bytes:
+    lines = ["订单编号,买家会员名,订单创建时间,订单付款时间,订单状态,买家实际支付金额,购买数量"]
+    for i in range(rows):
+        paid = "" if i % 5 == 0 else f"2026-03-{1 + i % 28:02d} 10:{i % 60:02d}:30"
+        status = "等待买家付款" if i % 5 == 0 else "交易成功"
+        created = f"2026-03-{1 + i % 28:02d} 10:{i % 60:02d}:00"
+        lines.append(
+            f"{400_000_000_000_000_000 + i},tb{i % 97:05d},{created},"
+            f"{paid},{status},{(i % 500) + 0.5:.2f},{1 + i % 3}"
+        )
+    return ("\n".join(lines) + "\n").encode(encoding)
+
+
+def _stored(ws: Workspace) -> tuple[list, list, dict[str, bytes]]:
+    with ws.connect() as con:
+        rows = con.execute("select * exclude (import_id) from orders order by order_id").fetchall()
+        imports = con.execute(
+            "select file_name, sha256, ext, kind, encoding, rows, date_start, date_end, notices "
+            "from imports"
+        ).fetchall()
+    raw = {p.name: p.read_bytes() for p in ws.raw_dir.iterdir()}
+    return rows, imports, raw
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_import_path_stores_what_import_file_stores(encoding, tmp_path, monkeypatch) -> None:
+    """A large orders CSV through import_path (from a private copy, read in chunks and by
+    DuckDB; GB18030 read whole) ends up exactly as import_file of its bytes: rows, imports
+    row and archived bytes."""
+    monkeypatch.setattr(bulk_orders, "MIN_BYTES", 0)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    path = tmp_path / "orders.csv"
+    path.write_bytes(_orders_csv(3000, encoding))
+    taken = []
+    read_from_file = bulk_orders.prepare_orders_file
+    monkeypatch.setattr(
+        bulk_orders,
+        "prepare_orders_file",
+        lambda *a: taken.append(read_from_file(*a)) or taken[-1],
+    )
+    by_path = import_path(Workspace(tmp_path / "a"), path)
+    by_bytes = import_file(Workspace(tmp_path / "b"), path.name, path.read_bytes())
+    assert (taken[0] is not None) == (encoding != "gb18030")  # GB18030: read whole instead
+    assert by_path == by_bytes
+    assert _stored(Workspace(tmp_path / "a")) == _stored(Workspace(tmp_path / "b"))
+    assert by_path.rows_inserted == 3000
+    assert not list((tmp_path / "tmp").iterdir())  # the private copy is gone
+
+
+def test_import_path_of_a_small_or_other_file_is_import_file(tmp_path) -> None:
+    path = tmp_path / "traffic.csv"
+    path.write_bytes(csv("2024-01-01,手淘搜索,100,3,300"))
+    assert import_path(Workspace(tmp_path / "a"), path) == import_file(
+        Workspace(tmp_path / "b"), path.name, path.read_bytes()
+    )
+    assert visitors(Workspace(tmp_path / "a")) == {"01-01": 100}
+
+
+def test_import_path_refuses_an_oversized_file_before_reading_it(tmp_path, monkeypatch) -> None:
+    path = tmp_path / "big.csv"
+    path.write_bytes(csv("2024-01-01,手淘搜索,100,3,300"))
+    monkeypatch.setattr(limits, "MAX_UPLOAD_BYTES", 10)
+    with pytest.raises(InputRejected) as caught:
+        import_path(Workspace(tmp_path / "ws"), path)
+    assert caught.value.problems[0].code == "file_too_large"

@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import duckdb
@@ -39,8 +39,8 @@ import pyarrow.compute as pc
 
 from analytics.errors import InputRejected, UsageError
 from analytics.ingest import limits, read, scratch
-from analytics.ingest.decode import decode_upload
-from analytics.ingest.model import ImportOptions, PreparedImport, RawTable
+from analytics.ingest.decode import decode_upload, is_utf8, sniff
+from analytics.ingest.model import ImportOptions, PreparedImport, RawTable, Recognition
 from analytics.ingest.normalise import (
     BLANKS,
     FLOAT_ID,
@@ -122,76 +122,226 @@ def prepare_orders(
     Same arguments and, when it returns, the same PreparedImport as the reference path.
     """
     ext = read.extension(name)
-    if (
-        not MIN_BYTES <= len(data) <= limits.MAX_UPLOAD_BYTES
-        or ext not in read.TEXT_EXTENSIONS
-        or options.columns is not None
-        or options.sheet is not None
-    ):
+    if not _may_take(len(data), ext, options):
         return None
     file = read.display_name(name)
     try:
         # The head decides first: a file that is not a regular orders export goes to the
         # reference path before the whole of it is decoded (which that path does again).
-        layout = _layout(data, file, "\t" if ext == "tsv" else None)
-        if layout is None:
-            return None
-        signature, _, recognition = recognition_for(layout.header, options, remembered)
-        fields = {f: layout.header.index(src) for src, f in recognition.mapping.items()}
-        if (
-            not recognition.complete
-            or recognition.kind != "orders"
-            or recognition.platform == "uci"
-            or not set(fields) <= _FIELDS
-        ):
+        found = _recognised(
+            data[: len(codecs.BOM_UTF8) + HEAD_BYTES], file, ext, options, remembered
+        )
+        if found is None:
             return None
         decoded = decode_upload(data, file)
-        if _CODECS.get(decoded.encoding) != layout.codec:
+        if _CODECS.get(decoded.encoding) != found.layout.codec:
             return None  # the whole file reads in another encoding than its head
         if decoded.utf8_error is not None:  # the reference's GB18030 condition, on the head
-            read.check_gb18030(data, decoded.utf8_error, layout.table, header_score, file)
+            read.check_gb18030(data, decoded.utf8_error, found.layout.table, header_score, file)
     except (InputRejected, UsageError):
         return None  # the reference path says so, naming the problem
     utf8 = decoded.utf8 if decoded.utf8 is not None else decoded.text.encode("utf-8")
     if not is_plain(utf8):
         return None  # a quote or a lone CR: csv.reader's rules, which the reference path has
     try:
-        columns = _read(utf8, layout.delimiter, len(layout.header), fields)
+        with scratch.folder() as folder:  # DuckDB reads a file, not bytes
+            path = Path(folder) / "upload.csv"
+            path.write_bytes(utf8)
+            columns = _read(path, found)
     except (duckdb.Error, OSError):  # OSError: no room for the copy DuckDB reads
         return None  # a ragged row, a long line …: the reference path decides
     if columns is None:
         return None
+    source = _Source(ext, decoded.encoding, data, None, lambda: hashlib.sha256(data).hexdigest())
+    return _prepared(file, options, found, columns, source)
 
+
+def prepare_orders_file(
+    path: Path,
+    name: str,
+    options: ImportOptions,
+    remembered: Mapping[str, Mapping[str, Any]],
+) -> PreparedImport | None:
+    """`prepare_orders` of the UTF-8 file at `path`, without ever holding its bytes.
+
+    The checks decode_upload and is_plain make on the bytes are made on chunks of the file,
+    with its hash, in one pass, and DuckDB reads the file itself; the PreparedImport names the
+    file (`source`) instead of carrying its bytes. `path` must not change until the import is
+    committed: `importer.import_path` hands it a private copy. Any file this does not take —
+    GB18030, a cell outside the grammar … — is for the caller to read whole.
+    """
+    ext = read.extension(name)
+    if not _may_take(path.stat().st_size, ext, options):
+        return None
+    file = read.display_name(name)
+    with path.open("rb") as fh:
+        head = fh.read(len(codecs.BOM_UTF8) + HEAD_BYTES)
+    try:
+        found = _recognised(head, file, ext, options, remembered)
+    except (InputRejected, UsageError):
+        return None  # the reference path says so, naming the problem
+    if found is None or found.layout.codec != "utf-8" or sniff(head) is not None:
+        return None
+    if not _is_plain_utf8(path):
+        return None
+    try:
+        columns = _read(path, found)
+    except duckdb.Error:
+        return None
+    if columns is None:
+        return None
+    encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+    return _prepared(
+        file, options, found, columns, _Source(ext, encoding, None, path, lambda: _sha256(path))
+    )
+
+
+def _may_take(size: int, ext: str, options: ImportOptions) -> bool:
+    """Whether a file of this size and extension, with these options, may be a fast-path file."""
+    return (
+        MIN_BYTES <= size <= limits.MAX_UPLOAD_BYTES
+        and ext in read.TEXT_EXTENSIONS
+        and options.columns is None
+        and options.sheet is None
+    )
+
+
+class _Recognised(NamedTuple):
+    """A head the fast path may take: its layout and what recognise made of its header."""
+
+    layout: _Layout
+    signature: str
+    recognition: Recognition
+    fields: dict[str, int]  # field → column position
+
+
+def _recognised(
+    head: bytes,
+    file: str,
+    ext: str,
+    options: ImportOptions,
+    remembered: Mapping[str, Mapping[str, Any]],
+) -> _Recognised | None:
+    """The head's layout and recognition when it is an orders export whose mapped fields the
+    fast path reads; else None. Raises UsageError for a mapping naming an unknown column."""
+    layout = _layout(head, file, "\t" if ext == "tsv" else None)
+    if layout is None:
+        return None
+    signature, _, recognition = recognition_for(layout.header, options, remembered)
+    fields = {f: layout.header.index(src) for src, f in recognition.mapping.items()}
+    if (
+        not recognition.complete
+        or recognition.kind != "orders"
+        or recognition.platform == "uci"
+        or not set(fields) <= _FIELDS
+    ):
+        return None
+    return _Recognised(layout, signature, recognition, fields)
+
+
+class _Source(NamedTuple):
+    """Where a taken file's bytes are: in memory (`data`) or in a file (`path`)."""
+
+    ext: str
+    encoding: str
+    data: bytes | None
+    path: Path | None
+    sha256: Callable[[], str]  # run on a second core while pandas applies the order rules
+
+
+def _prepared(
+    file: str,
+    options: ImportOptions,
+    found: _Recognised,
+    columns: dict[str, pa.ChunkedArray],
+    source: _Source,
+) -> PreparedImport:
+    """The PreparedImport of typed columns: normalise's own order rules, notices and dates."""
+    recognition, fields = found.recognition, found.fields
     notices = ignored_columns(recognition)
-    source = {f: src for src, f in recognition.mapping.items()}
+    column_of = {f: src for src, f in recognition.mapping.items()}
     with ThreadPoolExecutor(max_workers=1) as hasher:
         # pandas runs on one core from here on: the file is hashed on the other.
-        digest = hasher.submit(lambda: hashlib.sha256(data).hexdigest())
+        digest = hasher.submit(source.sha256)
         parsed = pd.DataFrame({f: _values(f, columns[f]) for f in fields}, copy=False)
         if "pay_amount" in parsed:
             parsed["_amount"] = parsed["pay_amount"]
-        notice_missing_orders(source, parsed, notices)
-        money = [source[f] for f in fields if field_type("orders", f) == DECIMAL]
+        notice_missing_orders(column_of, parsed, notices)
+        money = [column_of[f] for f in fields if field_type("orders", f) == DECIMAL]
         currency = header_currency(money, recognition.platform)
         frame = typed_frame(order_frame(parsed, recognition.platform, currency, notices), "orders")
     return PreparedImport(
         file_name=file,
-        data=data,
+        data=source.data,
         sha256=digest.result(),
-        ext=ext,
+        ext=source.ext,
         kind="orders",
         platform=recognition.platform,
         shop=options.shop,
-        encoding=decoded.encoding,
+        encoding=source.encoding,
         sheet=None,
         mapping=dict(recognition.mapping),
-        header_signature=signature,
+        header_signature=found.signature,
         frame=frame,
         rows_read=len(frame),
         date_range=date_range(frame),
         notices=notices,
         currency=currency,
         distinct_keys=len(frame),  # _read declined any file with a repeated order id
+        source=source.path,
+    )
+
+
+# How much of a file `_is_plain_utf8` and `_sha256` read at a time.
+_CHUNK = 4 * 1024 * 1024
+
+
+def _is_plain_utf8(path: Path) -> bool:
+    """Whether decode_upload would read the file as UTF-8 (no NUL, valid UTF-8 throughout) and
+    is_plain accepts it (no quote, no lone CR). Read in chunks, each cut before a character
+    that may go on in the next chunk and before a final CR, so no UTF-8 sequence or CRLF is
+    ever split between two checks."""
+    carry = b""
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            block = carry + chunk
+            cut = _whole_characters(block)
+            if not _plain_utf8(block[:cut]):
+                return False
+            carry = block[cut:]
+    return _plain_utf8(carry)
+
+
+def _sha256(path: Path) -> str:
+    """The file's sha256, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _whole_characters(block: bytes) -> int:
+    """Where to cut `block` so that the part before holds whole UTF-8 characters and does not
+    end in a CR (whose LF may be the next chunk's first byte)."""
+    cut = len(block)
+    last = cut - 1
+    while last >= 0 and cut - last <= 3 and block[last] & 0xC0 == 0x80:
+        last -= 1  # continuation bytes: the character they belong to may go on
+    if last >= 0 and block[last] >= 0xC0:
+        cut = last  # a multi-byte character's first byte: keep it for the next chunk
+    if cut and block[cut - 1] == 0x0D:
+        cut -= 1
+    return cut
+
+
+def _plain_utf8(part: bytes) -> bool:
+    """decode_upload's UTF-8 conditions and is_plain's on whole characters and lines."""
+    return (
+        b"\x00" not in part
+        and b'"' not in part
+        and (b"\r" not in part or part.count(b"\r") == part.count(b"\r\n"))
+        and is_utf8(part)
     )
 
 
@@ -232,27 +382,23 @@ def _layout(data: bytes, file: str, delimiter: str | None) -> _Layout | None:
     return _Layout(codec, table.header, delimiter, table)
 
 
-def _read(
-    utf8: bytes, delimiter: str, width: int, fields: dict[str, int]
-) -> dict[str, pa.ChunkedArray] | None:
-    """The mapped fields of every data row, typed, or None when a cell is outside its
-    grammar, an order id repeats, or a row looks like a totals row."""
-    with scratch.folder() as folder:  # DuckDB reads a file, not bytes
-        path = os.path.join(folder, "upload.csv")
-        with open(path, "wb") as out:
-            out.write(utf8)
-        con = duckdb.connect(config=_CONFIG)
-        try:
-            sql = _select(fields)
-            table = con.sql(sql, params=_parameters(sql, path, delimiter, width)).to_arrow_table()
-            if not table.num_rows or table.num_rows > limits.MAX_ROWS:
-                return None
-            if not pc.all(table.column("_ok")).as_py():
-                return None
-            con.register("typed", table)
-            [(distinct,)] = con.execute("select count(distinct order_id) from typed").fetchall()
-        finally:
-            con.close()
+def _read(path: Path, found: _Recognised) -> dict[str, pa.ChunkedArray] | None:
+    """The mapped fields of every data row of the UTF-8 file at `path`, typed, or None when a
+    cell is outside its grammar, an order id repeats, or a row looks like a totals row."""
+    fields, layout = found.fields, found.layout
+    con = duckdb.connect(config=_CONFIG)
+    try:
+        sql = _select(fields)
+        params = _parameters(sql, str(path), layout.delimiter, len(layout.header))
+        table = con.sql(sql, params=params).to_arrow_table()
+        if not table.num_rows or table.num_rows > limits.MAX_ROWS:
+            return None
+        if not pc.all(table.column("_ok")).as_py():
+            return None
+        con.register("typed", table)
+        [(distinct,)] = con.execute("select count(distinct order_id) from typed").fetchall()
+    finally:
+        con.close()
     if distinct != table.num_rows:
         return None  # an order-line export: normalise merges the lines
     return {f: table.column(f) for f in fields}

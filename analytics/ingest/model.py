@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -126,7 +127,7 @@ class PreparedImport:
     the upload page shows before anything is stored."""
 
     file_name: str  # display name only (control/bidi characters removed)
-    data: bytes  # the exact uploaded bytes, archived as raw/<sha256>.<ext>
+    data: bytes | None  # the exact uploaded bytes, archived as raw/<sha256>.<ext>; or None …
     sha256: str
     ext: str  # lower-case extension without the dot, e.g. "csv"
     kind: str
@@ -145,6 +146,9 @@ class PreparedImport:
     # Distinct keys of `frame` when the reader has counted them (the fast path must, to
     # decline line exports); None and the workspace counts them. Either way, counted once.
     distinct_keys: int | None = None
+    # … when the bytes are in this file instead (never changed until the commit): the CLI's
+    # large orders CSV, whose bytes are never held in memory (`importer.import_path`).
+    source: Path | None = None
 
 
 @dataclass(frozen=True)
