@@ -5,11 +5,12 @@ a fresh `python benchmarks/run.py --child ...` process, so caches, imports and a
 never carry over; each child reports its seconds and its own peak RSS (ru_maxrss).
 
 Cases:
-  csv     1M-row Taobao-style orders CSV (UTF-8): `import_file` into a fresh workspace vs DuckDB
+  csv     1M-row Taobao-style orders CSV (UTF-8): `shoplens import` (`importer.import_path`) into
+          a fresh workspace vs DuckDB
           in-memory `CREATE TABLE t AS SELECT * FROM read_csv(...)`; peak RSS vs the same
           CREATE TABLE in a file database. Also the floor: DuckDB alone running the fast path's
           typing and checks in one pass into a file database, against the same baseline.
-  gbk     the same rows in GBK: `import_file` GBK vs `import_file` UTF-8.
+  gbk     the same rows in GBK: `shoplens import` GBK vs `shoplens import` UTF-8.
   xlsx    500k-row XLSX: `prepare_import` vs pandas read_excel(calamine); openpyxl once.
   metrics warm metric queries on the case-1 workspace vs plain pandas on an in-memory frame.
 
@@ -475,7 +476,11 @@ def main() -> None:
         dfile = runs("duckdb_file", path, args.repeats)
         table.append(
             row(
-                f"import_file CSV {args.rows:,} UTF-8", utf8, mem, "duckdb read_csv (memory)", dfile
+                f"shoplens import CSV {args.rows:,} UTF-8",
+                utf8,
+                mem,
+                "duckdb read_csv (memory)",
+                dfile,
             )
         )
         table[-1]["note"] = "RSS vs duckdb file-DB ingest"
@@ -486,7 +491,9 @@ def main() -> None:
     if "gbk" in args.cases:
         gpath = csv_path(args.rows, "gbk")
         gbk = runs("import", gpath, args.repeats, fresh_ws=True)
-        table.append(row(f"import_file CSV {args.rows:,} GBK", gbk, utf8, "import_file UTF-8"))
+        table.append(
+            row(f"shoplens import CSV {args.rows:,} GBK", gbk, utf8, "shoplens import UTF-8")
+        )
     if "xlsx" in args.cases:
         xpath = xlsx_path(args.xlsx_rows)
         print(f"{xpath.name}: {xpath.stat().st_size / 1e6:.0f} MB", flush=True)
