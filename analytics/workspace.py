@@ -532,8 +532,11 @@ class Workspace:
         try:
             if prepared.data is not None:
                 temp.write_bytes(prepared.data)
-            else:  # the bytes are in a file: the kernel copies them
-                shutil.copyfile(prepared.source, temp)
+            else:  # the bytes are in a private file: link it on the same disk, else copy it
+                try:
+                    os.link(prepared.source, temp)
+                except OSError:
+                    shutil.copyfile(prepared.source, temp)
         except BaseException:
             temp.unlink(missing_ok=True)  # a partly written copy is not an archive
             raise

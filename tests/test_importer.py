@@ -188,3 +188,20 @@ def test_import_path_refuses_an_oversized_file_before_reading_it(tmp_path, monke
     with pytest.raises(InputRejected) as caught:
         import_path(Workspace(tmp_path / "ws"), path)
     assert caught.value.problems[0].code == "file_too_large"
+
+
+def test_import_path_archives_by_copy_where_a_link_cannot_be_made(tmp_path, monkeypatch) -> None:
+    """The private copy is linked into raw/ on the same disk; across disks it is copied."""
+    import analytics.workspace
+
+    def no_link(src, dst):
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(bulk_orders, "MIN_BYTES", 0)
+    monkeypatch.setattr(analytics.workspace.os, "link", no_link)
+    path = tmp_path / "orders.csv"
+    path.write_bytes(_orders_csv(500))
+    result = import_path(Workspace(tmp_path / "ws"), path)
+    assert result.rows_inserted == 500
+    archived = list(Workspace(tmp_path / "ws").raw_dir.iterdir())
+    assert [p.read_bytes() for p in archived] == [path.read_bytes()]
