@@ -6,10 +6,9 @@ never carry over; each child reports its seconds and its own peak RSS (ru_maxrss
 
 Cases:
   csv     1M-row Taobao-style orders CSV (UTF-8): `shoplens import` (`importer.import_path`) into
-          a fresh workspace vs DuckDB
-          in-memory `CREATE TABLE t AS SELECT * FROM read_csv(...)`; peak RSS vs the same
-          CREATE TABLE in a file database. Also the floor: DuckDB alone running the fast path's
-          typing and checks in one pass into a file database, against the same baseline.
+          a fresh workspace vs DuckDB in-memory `CREATE TABLE t AS SELECT * FROM read_csv(...)`;
+          peak RSS vs the same CREATE TABLE in a file database. Also the floor: DuckDB alone
+          running the fast path's typing and checks in one pass into a file database.
   gbk     the same rows in GBK: `shoplens import` GBK vs `shoplens import` UTF-8.
   xlsx    500k-row XLSX: `prepare_import` vs pandas read_excel(calamine); openpyxl once.
   metrics warm metric queries on the case-1 workspace vs plain pandas on an in-memory frame.
