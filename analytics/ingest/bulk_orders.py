@@ -20,6 +20,10 @@ The fast path never rejects a file and never decides a value differently: the ru
 cells are read (status, is_paid, negative orders) are normalise's own (`order_frame`), and
 tests/test_bulk_orders.py checks on generated files that whenever it takes a file it gives
 exactly what the reference path gives.
+
+Two entries: `prepare_orders` for bytes in memory (the upload page) and `prepare_orders_file`
+for a file on disk (`shoplens import`), which never holds the file's bytes; both take the same
+files and give the same PreparedImport, except that the second names the file it read.
 """
 
 from __future__ import annotations
@@ -165,10 +169,11 @@ def prepare_orders_file(
     """`prepare_orders` of the UTF-8 file at `path`, without ever holding its bytes.
 
     The checks decode_upload and is_plain make on the bytes are made on chunks of the file,
-    with its hash, in one pass, and DuckDB reads the file itself; the PreparedImport names the
-    file (`source`) instead of carrying its bytes. `path` must not change until the import is
-    committed: `importer.import_path` hands it a private copy. Any file this does not take —
-    GB18030, a cell outside the grammar … — is for the caller to read whole.
+    DuckDB reads the file itself, and the hash is taken on the second core while pandas applies
+    the order rules; the PreparedImport names the file (`source`) instead of carrying its
+    bytes. `path` must not change until the import is committed: `importer.import_path` hands
+    it a private copy. Any file this does not take — GB18030, a cell outside the grammar … — is
+    for the caller to read whole.
     """
     ext = read.extension(name)
     if not _may_take(path.stat().st_size, ext, options):
