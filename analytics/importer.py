@@ -10,6 +10,8 @@ naming file, row, column, found and expected), then store it in one transaction
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from analytics.ingest import bulk_orders, read, scratch
@@ -65,18 +67,29 @@ def import_path(ws: Workspace, path: Path, options: ImportOptions | None = None)
     check_upload_size(path.name, size)
     if size < bulk_orders.MIN_BYTES or read.extension(path.name) not in read.TEXT_EXTENSIONS:
         return import_file(ws, path.name, path.read_bytes(), options)
-    try:
-        private = scratch.folder(in_ram=False)
-    except OSError:  # no temp folder to copy to: read it whole
-        return import_file(ws, path.name, path.read_bytes(), options)
-    with private as folder:
-        copy = Path(folder) / "upload"
-        try:
-            shutil.copyfile(path, copy)
-        except OSError:  # no room for the copy (or `path` unreadable: read_bytes says which)
+    with _private_copy(path) as copy:
+        if copy is None:  # no room for a copy (or `path` unreadable: read_bytes says which)
             return import_file(ws, path.name, path.read_bytes(), options)
         remembered = ws.remembered_mappings()
         prepared = bulk_orders.prepare_orders_file(copy, path.name, options, remembered)
         if prepared is not None:
             return ws.commit(prepared)
         return import_file(ws, path.name, copy.read_bytes(), options)
+
+
+@contextmanager
+def _private_copy(path: Path) -> Iterator[Path | None]:
+    """A copy of `path` in a scratch folder on disk, removed on the way out; None when no
+    copy could be made."""
+    try:
+        folder = scratch.folder(in_ram=False)
+    except OSError:
+        yield None
+        return
+    with folder as name:
+        copy = Path(name) / "upload"
+        try:
+            shutil.copyfile(path, copy)
+        except OSError:
+            copy = None
+        yield copy

@@ -205,3 +205,20 @@ def test_import_path_archives_by_copy_where_a_link_cannot_be_made(tmp_path, monk
     assert result.rows_inserted == 500
     archived = list(Workspace(tmp_path / "ws").raw_dir.iterdir())
     assert [p.read_bytes() for p in archived] == [path.read_bytes()]
+
+
+def test_import_path_without_room_for_a_private_copy_reads_the_file_whole(
+    tmp_path, monkeypatch
+) -> None:
+    import analytics.importer
+
+    def disk_full(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(bulk_orders, "MIN_BYTES", 0)
+    monkeypatch.setattr(analytics.importer.shutil, "copyfile", disk_full)
+    path = tmp_path / "orders.csv"
+    path.write_bytes(_orders_csv(200))
+    by_path = import_path(Workspace(tmp_path / "a"), path)
+    assert by_path == import_file(Workspace(tmp_path / "b"), path.name, path.read_bytes())
+    assert by_path.rows_inserted == 200
