@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import tempfile
 
 import pytest
@@ -190,15 +192,17 @@ def test_import_path_refuses_an_oversized_file_before_reading_it(tmp_path, monke
     assert caught.value.problems[0].code == "file_too_large"
 
 
+def _fails_with(errno: int, text: str):
+    def fail(*_args):
+        raise OSError(errno, text)
+
+    return fail
+
+
 def test_import_path_archives_by_copy_where_a_link_cannot_be_made(tmp_path, monkeypatch) -> None:
     """The private copy is linked into raw/ on the same disk; across disks it is copied."""
-    import analytics.workspace
-
-    def no_link(src, dst):
-        raise OSError(18, "Invalid cross-device link")
-
     monkeypatch.setattr(bulk_orders, "MIN_BYTES", 0)
-    monkeypatch.setattr(analytics.workspace.os, "link", no_link)
+    monkeypatch.setattr(os, "link", _fails_with(18, "Invalid cross-device link"))
     path = tmp_path / "orders.csv"
     path.write_bytes(_orders_csv(500))
     result = import_path(Workspace(tmp_path / "ws"), path)
@@ -210,13 +214,8 @@ def test_import_path_archives_by_copy_where_a_link_cannot_be_made(tmp_path, monk
 def test_import_path_without_room_for_a_private_copy_reads_the_file_whole(
     tmp_path, monkeypatch
 ) -> None:
-    import analytics.importer
-
-    def disk_full(src, dst):
-        raise OSError(28, "No space left on device")
-
     monkeypatch.setattr(bulk_orders, "MIN_BYTES", 0)
-    monkeypatch.setattr(analytics.importer.shutil, "copyfile", disk_full)
+    monkeypatch.setattr(shutil, "copyfile", _fails_with(28, "No space left on device"))
     path = tmp_path / "orders.csv"
     path.write_bytes(_orders_csv(200))
     by_path = import_path(Workspace(tmp_path / "a"), path)
