@@ -224,17 +224,21 @@ def test_mutated_exports_match_or_decline(seed, monkeypatch):
         assert_same(ours, theirs)
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
 @pytest.mark.parametrize("seed", range(120))
 def test_the_file_variant_takes_what_the_bytes_variant_takes_and_matches(
-    seed, tmp_path, monkeypatch
+    seed, encoding, tmp_path, monkeypatch
 ):
-    """The same mutated exports, read from a file in chunks instead of from bytes."""
+    """The same mutated exports, read from a file in chunks instead of from bytes (GB18030
+    written out as UTF-8 chunk by chunk)."""
     rng = random.Random(seed)
     header, body, newline = HEADER, rows(200, seed), "\n"
     for _ in range(rng.randint(0, 2)):
         header, body, newline = mutate(body, header, rng)
     data = csv_bytes(header, body, newline)
-    if rng.random() < 0.2:
+    if encoding == "gb18030":
+        data = data.decode("utf-8").encode("gb18030")
+    elif rng.random() < 0.2:
         data = b"\xef\xbb\xbf" + data
     monkeypatch.setattr(bulk_orders, "_CHUNK", rng.choice([1, 2, 3, 5, 64, 4096]))
     ours = from_file("orders.csv", data, tmp_path, monkeypatch)
@@ -244,10 +248,24 @@ def test_the_file_variant_takes_what_the_bytes_variant_takes_and_matches(
         assert_same(ours, reference("orders.csv", data, monkeypatch))
 
 
-def test_the_file_variant_leaves_gb18030_to_the_caller(tmp_path, monkeypatch):
-    data = "\n".join(",".join(r) for r in [HEADER, *rows(100, seed=2)]).encode("gb18030")
-    assert fast("orders.csv", data + b"\n", monkeypatch) is not None
-    assert from_file("orders.csv", data + b"\n", tmp_path, monkeypatch) is None
+@pytest.mark.parametrize(
+    "damage",
+    [
+        b"\xff\xff",  # no GB18030 character
+        b"\x00",  # a NUL
+        b"\x81",  # a lead byte without its trail
+        b"\r",  # a lone CR
+        b'"',  # a quote
+    ],
+)
+def test_a_damaged_gb18030_file_is_left_to_the_reference(damage, tmp_path, monkeypatch):
+    text = "\n".join(",".join(r) for r in [HEADER, *rows(300, seed=2)]) + "\n"
+    data = text.encode("gb18030")
+    at = data.index(b"\n", len(data) // 2) + 1  # a line start past the head
+    data = data[:at] + damage + data[at:]
+    monkeypatch.setattr(bulk_orders, "_CHUNK", 4096)
+    assert from_file("orders.csv", data, tmp_path, monkeypatch) is None
+    assert fast("orders.csv", data, monkeypatch) is None
 
 
 @pytest.mark.parametrize("seed", range(300))

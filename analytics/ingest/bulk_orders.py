@@ -171,9 +171,10 @@ def prepare_orders_file(
     The checks decode_upload and is_plain make on the bytes are made on chunks of the file,
     DuckDB reads the file itself, and the hash is taken on the second core while pandas applies
     the order rules; the PreparedImport names the file (`source`) instead of carrying its
-    bytes. `path` must not change until the import is committed: `importer.import_path` hands
-    it a private copy. Any file this does not take — GB18030, a cell outside the grammar … — is
-    for the caller to read whole.
+    bytes; a GB18030 file is written out as UTF-8, chunk by chunk, for DuckDB. `path` must not
+    change until the import is committed: `importer.import_path` hands it a private copy. Any
+    file this does not take — a cell outside the grammar, a repeated order id … — is for the
+    caller to read whole.
     """
     ext = read.extension(name)
     if not _may_take(path.stat().st_size, ext, options):
@@ -185,17 +186,23 @@ def prepare_orders_file(
         found = _recognised(head, file, ext, options, remembered)
     except (InputRejected, UsageError):
         return None  # the reference path says so, naming the problem
-    if found is None or found.layout.codec != "utf-8" or sniff(head) is not None:
-        return None
-    if not _is_plain_utf8(path):
+    if found is None or sniff(head) is not None:
         return None
     try:
-        columns = _read(path, found)
-    except duckdb.Error:
+        with scratch.folder(in_ram=False) as folder:
+            if found.layout.codec == "utf-8":
+                utf8 = path if _is_plain_utf8(path) else None
+                encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+            else:  # GB18030: written out as UTF-8 for DuckDB, chunk by chunk
+                utf8 = Path(folder) / "upload.csv"
+                if not _plain_gb18030_as_utf8(path, head, found, file, utf8):
+                    utf8 = None
+                encoding = "gb18030"
+            columns = None if utf8 is None else _read(utf8, found)
+    except (duckdb.Error, OSError):  # OSError: no room for the UTF-8 copy
         return None
     if columns is None:
         return None
-    encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
     return _prepared(
         file, options, found, columns, _Source(ext, encoding, None, path, lambda: _sha256(path))
     )
@@ -315,6 +322,44 @@ def _is_plain_utf8(path: Path) -> bool:
                 return False
             carry = block[cut:]
     return _plain_utf8(carry)
+
+
+def _plain_gb18030_as_utf8(
+    path: Path, head: bytes, found: _Recognised, file: str, out: Path
+) -> bool:
+    """Write the GB18030 file at `path` to `out` as UTF-8, when decode_upload would read it as
+    GB18030 (no BOM, no NUL, a Chinese header, lossless) and is_plain accepts the text; else
+    False. Chunks are cut after their last line break: 0x0A is never inside a GB18030
+    character, so each piece decodes, and round-trips, on its own."""
+    if head.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    try:
+        head.decode("utf-8")
+        return False  # its head is UTF-8: not what the layout said
+    except UnicodeDecodeError as exc:
+        utf8_error = exc.start
+    try:  # decode_upload's condition for reading GB18030 at all, on the bytes before the error
+        read.check_gb18030(head, utf8_error, found.layout.table, header_score, file)
+    except InputRejected:
+        return False
+    carry = b""
+    with path.open("rb") as src, out.open("wb") as dst:
+        while True:
+            chunk = src.read(_CHUNK)
+            block = carry + chunk
+            cut = block.rfind(b"\n") + 1 if chunk else len(block)
+            piece, carry = block[:cut], block[cut:]
+            if b"\x00" in piece:
+                return False
+            try:
+                text = piece.decode("gb18030")
+            except UnicodeDecodeError:
+                return False
+            if text.encode("gb18030") != piece or not is_plain(text):
+                return False
+            dst.write(text.encode("utf-8"))
+            if not chunk:
+                return True
 
 
 def _sha256(path: Path) -> str:
