@@ -304,7 +304,7 @@ def _prepared(
     )
 
 
-# How much of a file `_is_plain_utf8` and `_sha256` read at a time.
+# How much of a file `_is_plain_utf8` and `_plain_gb18030_as_utf8` read at a time.
 _CHUNK = 4 * 1024 * 1024
 
 
@@ -363,12 +363,9 @@ def _plain_gb18030_as_utf8(
 
 
 def _sha256(path: Path) -> str:
-    """The file's sha256, read in chunks."""
-    digest = hashlib.sha256()
+    """The file's sha256, read in chunks (the file is never held whole)."""
     with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def _whole_characters(block: bytes) -> int:
@@ -387,12 +384,7 @@ def _whole_characters(block: bytes) -> int:
 
 def _plain_utf8(part: bytes) -> bool:
     """decode_upload's UTF-8 conditions and is_plain's on whole characters and lines."""
-    return (
-        b"\x00" not in part
-        and b'"' not in part
-        and (b"\r" not in part or part.count(b"\r") == part.count(b"\r\n"))
-        and is_utf8(part)
-    )
+    return b"\x00" not in part and is_plain(part) and is_utf8(part)
 
 
 class _Layout(NamedTuple):
