@@ -72,9 +72,10 @@ def import_path(ws: Workspace, path: Path, options: ImportOptions | None = None)
             return import_file(ws, path.name, path.read_bytes(), options)
         remembered = ws.remembered_mappings()
         prepared = bulk_orders.prepare_orders_file(copy, path.name, options, remembered)
-        if prepared is not None:
-            return ws.commit(prepared)
-        return import_file(ws, path.name, copy.read_bytes(), options)
+        if prepared is None:  # declined: the reference path reads the copy (size checked above)
+            data = copy.read_bytes()
+            prepared = prepare_import(path.name, data, options, remembered, fast_path=False)
+        return ws.commit(prepared)
 
 
 @contextmanager

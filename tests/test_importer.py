@@ -221,3 +221,23 @@ def test_import_path_without_room_for_a_private_copy_reads_the_file_whole(
     by_path = import_path(Workspace(tmp_path / "a"), path)
     assert by_path == import_file(Workspace(tmp_path / "b"), path.name, path.read_bytes())
     assert by_path.rows_inserted == 200
+
+
+def test_import_path_types_a_declined_file_with_duckdb_only_once(tmp_path, monkeypatch) -> None:
+    """An order-line export (a repeated order id) is declined by the file variant after
+    DuckDB's pass; the reference path then reads it without the bytes variant's second pass,
+    and stores what import_file stores."""
+    monkeypatch.setattr(bulk_orders, "MIN_BYTES", 0)
+    data = _orders_csv(300)
+    lines = data.split(b"\n")
+    data = b"\n".join([*lines[:-1], lines[5], b""])  # order 4 again, as a second line
+    path = tmp_path / "orders.csv"
+    path.write_bytes(data)
+    typed = []
+    read = bulk_orders._read
+    monkeypatch.setattr(bulk_orders, "_read", lambda *a: typed.append(1) or read(*a))
+    by_path = import_path(Workspace(tmp_path / "a"), path)
+    assert len(typed) == 1
+    assert by_path == import_file(Workspace(tmp_path / "b"), path.name, data)
+    assert len(typed) == 2  # import_file alone tries the fast path once
+    assert _stored(Workspace(tmp_path / "a")) == _stored(Workspace(tmp_path / "b"))

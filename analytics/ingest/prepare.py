@@ -47,6 +47,8 @@ def prepare_import(
     data: bytes,
     options: ImportOptions | None = None,
     remembered: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    fast_path: bool = True,
 ) -> PreparedImport:
     """Read, recognise and normalise one uploaded file.
 
@@ -56,6 +58,9 @@ def prepare_import(
         options: kind, shop, mapping, columns for headerless files, sheet.
         remembered: {header_signature: {"kind": …, "mapping": {source: field}}} from the
             workspace; the user's `options.mapping` wins over it column by column.
+        fast_path: False skips `bulk_orders.prepare_orders`, for a caller whose
+            `bulk_orders.prepare_orders_file` has just declined these same bytes (the two take
+            exactly the same files), so a declined file is not typed by DuckDB twice.
 
     Returns:
         The PreparedImport to preview or commit.
@@ -67,7 +72,7 @@ def prepare_import(
         UsageError: an unknown sheet, kind, or mapping column/field.
     """
     options, remembered = options or ImportOptions(), remembered or {}
-    fast = bulk_orders.prepare_orders(name, data, options, remembered)
+    fast = bulk_orders.prepare_orders(name, data, options, remembered) if fast_path else None
     if fast is not None:
         return fast
     try:
