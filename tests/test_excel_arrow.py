@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from analytics.errors import InputRejected
 from analytics.ingest import excel, excel_arrow, scratch
+from tests.test_excel import zip_of
 
 KNOWN = {"统计日期", "流量来源", "访客数", "支付金额", "订单编号", "下单时间"}
 HEADER = ["订单编号", "下单时间", "访客数", "支付金额", "流量来源"]
@@ -75,20 +76,12 @@ def shared_strings(data: bytes) -> bytes:
         b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
         b"</Relationships>",
     )
-    return zipped(members)
+    return zip_of(members)
 
 
 def rewritable(data: bytes) -> dict[str, bytes]:
     archive = zipfile.ZipFile(io.BytesIO(data))
     return {name: archive.read(name) for name in archive.namelist()}
-
-
-def zipped(members: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, body in members.items():
-            archive.writestr(name, body)
-    return out.getvalue()
 
 
 def outcome(data: bytes, fast: bool) -> object:
@@ -249,7 +242,7 @@ def test_error_cells_read_as_empty():
         end = sheet.index(b"</c>", start) + 4
         sheet = sheet[:start] + b'<c r="' + cell + b'" t="e"><v>#DIV/0!</v></c>' + sheet[end:]
     members["xl/worksheets/sheet1.xml"] = sheet
-    data = zipped(members)
+    data = zip_of(members)
     assert took_arrow_path(data)
     [(*_, columns, _, _)] = same(data)
     assert columns[3][148] is None and columns[4][149] is None
@@ -312,7 +305,7 @@ def test_rows_without_numbers_are_read_whole():
     middle = sheet.index(b"<row ", len(sheet) // 2)
     tail = sheet[middle:].replace(b"<row r=", b"<row x=")
     members["xl/worksheets/sheet1.xml"] = sheet[:middle] + tail
-    data = zipped(members)
+    data = zip_of(members)
     assert took_arrow_path(data, pieces=1)
     same(data)
 
@@ -325,7 +318,7 @@ def test_rows_and_cells_without_numbers_after_the_split_keep_their_places():
     after = sheet.index(b"<row ", split + 1)
     tail = re.sub(rb'(<row|<c) r="[A-Z]*[0-9]+"', rb"\1", sheet[after:])
     members["xl/worksheets/sheet1.xml"] = sheet[:after] + tail
-    data = zipped(members)
+    data = zip_of(members)
     assert took_arrow_path(data)
     same(data)
 
@@ -375,7 +368,7 @@ def test_shared_strings_with_rich_text_phonetics_and_escapes_read_the_same():
     ).encode()
     members["xl/sharedStrings.xml"] = strings.replace("<si><t>富文本</t></si>".encode(), rich)
     assert members["xl/sharedStrings.xml"] != strings
-    data = zipped(members)
+    data = zip_of(members)
     assert took_arrow_path(data)
     [(*_, columns, _, _)] = same(data)
     assert columns[0][-1] == "富 文本 "
