@@ -28,7 +28,7 @@ if layout.has_kind("events"):
 now = cached.funnel(view, window_days=window)
 before = cached.funnel(view.with_period(view.period.previous()), window_days=window)
 
-left, right = st.columns(2)
+left, right = layout.pair("funnel-pair")
 with left:
     st.subheader(t("ui.funnel.now"))
     st.plotly_chart(layout.figure(charts.funnel_chart, now, t), key="funnel.chart")

@@ -58,7 +58,7 @@ st.caption(layout.goal_baseline_text(defaults, view.currency))
 plan = cached.goal_plan(target, int(days), conversion_pct / 100, aov, defaults.shares)
 layout.goal_cards(plan, defaults, view.currency)
 if plan.per_channel is not None and len(plan.per_channel):
-    left, right = st.columns(2)
+    left, right = layout.pair("goals-pair")
     with left:
         layout.show_table(plan.per_channel, "goals.per_channel", view.currency)
     with right:

@@ -26,7 +26,7 @@ layout.channel_table_show(table, view.currency, key="traffic.table")
 layout.csv_download(table, "channels", key="traffic.csv")
 st.caption(t("ui.traffic.table_caption"))
 
-left, right = st.columns(2)
+left, right = layout.pair("traffic-pair")
 with left:
     st.plotly_chart(
         layout.figure(charts.bars, summary, "channel", "visitors", t, title=t("metric.visitors")),

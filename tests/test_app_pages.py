@@ -158,6 +158,11 @@ def test_funnel_chart_shows_the_funnel_counts(seeded: Path, use_workspace) -> No
         overall = f"overall {percent:.{2 if percent < 9.995 else 1}f}%"
         assert overall in rates[label], (label, rates[label])
     assert figure["layout"]["margin"]["r"] >= 100
+    # A stage name of two words is drawn on two lines (narrow screens); one word stays as it is.
+    yaxis = figure["layout"]["yaxis"]
+    ticks = dict(zip(yaxis["tickvals"], yaxis["ticktext"], strict=True))
+    assert ticks["Product views"] == "Product<br>views"
+    assert ticks["Visits"] == "Visits"
 
 
 def test_traffic_table_equals_channel_summary(seeded: Path, use_workspace) -> None:

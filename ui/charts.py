@@ -191,9 +191,13 @@ def funnel_chart(
         )
     )
     _layout(fig, title, height=360)
-    fig.update_layout(margin={"r": _FUNNEL_RATES_PX})
+    # The stage names get a left margin of their own too: automargin alone gives up on a
+    # narrow chart (two charts side by side on an 800 px screen) and cuts them off.
+    fig.update_layout(margin={"l": _FUNNEL_NAMES_PX, "r": _FUNNEL_RATES_PX})
     fig.update_xaxes(visible=False)
-    fig.update_yaxes(automargin=True)  # long stage names push the bars, not off the chart
+    # Long stage names push the bars, not off the chart; a name of several words goes on two
+    # lines, so that on a narrow screen it needs half the width ("Product views").
+    fig.update_yaxes(automargin=True, tickvals=labels, ticktext=[_two_lines(x) for x in labels])
     for label, s in zip(labels, present, strict=True):
         fig.add_annotation(
             text=t("ui.chart.funnel_rates", step=_pct(s.step_rate), overall=_pct(s.overall_rate)),
@@ -223,8 +227,16 @@ def funnel_chart(
     return fig
 
 
-# The width of the funnel's rates column: "overall 100.0%" at 12 px, and a little air.
+def _two_lines(label: str) -> str:
+    """A label of two or more words broken after its first word."""
+    first, _, rest = label.partition(" ")
+    return f"{first}<br>{rest}" if rest else label
+
+
+# The width of the funnel's rates column: "overall 100.0%" at 12 px, and a little air; and
+# of its names column: "Payments" or "商品浏览" at 12 px (longer names go on two lines).
 _FUNNEL_RATES_PX = 120
+_FUNNEL_NAMES_PX = 70
 
 
 def funnel_compare(now: Any, before: Any, t: Translate, labels: tuple[str, str]) -> go.Figure:

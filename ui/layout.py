@@ -41,6 +41,24 @@ def header(topic: str, view: View) -> None:
         )
 
 
+# Below this width a chart of a pair goes under the other instead of beside it.
+PAIR_MIN_PX = 420
+
+
+def pair(key: str) -> tuple[Any, Any]:
+    """Two containers side by side that stack when the page is too narrow for both.
+
+    st.columns stack only on a phone-sized window: on an 800 px screen with the sidebar open
+    two charts got 240 px each, too little for a funnel with its stage names and rates. This
+    row wraps instead, each half at least `PAIR_MIN_PX` wide (the CSS finds the row by the
+    class Streamlit gives a keyed container, `st-key-<key>`).
+    """
+    width = f"flex: 1 1 {PAIR_MIN_PX}px; min-width: min({PAIR_MIN_PX}px, 100%);"
+    st.html(f"<style>.st-key-{key} > div {{ {width} }}</style>")
+    row = st.container(horizontal=True, wrap=True, gap="medium", key=key)
+    return row.container(), row.container()
+
+
 def require_data(view: View, kinds: Iterable[str] = (), topic: str | None = None) -> None:
     """Stop the page with a helpful message when the workspace (or the needed kinds) is empty.
 

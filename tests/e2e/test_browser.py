@@ -249,6 +249,42 @@ def test_chinese_text_renders_with_a_cjk_font(seeded_server: str, page) -> None:
     assert any("访问" in s for s in chart_text), chart_text[:20]
 
 
+@pytest.mark.parametrize(("width", "stacked"), [(800, True), (1440, False)])
+def test_funnel_and_its_comparison_stack_on_a_narrow_screen(
+    seeded_server: str, browser, width: int, stacked: bool
+) -> None:
+    """Side by side on a laptop; on an 800 px screen with the sidebar open each would get
+    ~240 px (too narrow for the funnel's names, bars and rates), so the comparison goes under
+    the funnel and the funnel keeps the whole width (ui/layout.py `pair`)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": width, "height": 1000}, locale="en-US")
+    try:
+        tab = context.new_page()
+        tab.goto(f"{seeded_server}/funnel?lang=en")
+        tab.get_by_role("heading", name="Funnel", level=1).wait_for(timeout=RENDER_TIMEOUT_MS)
+        _settle(tab)
+        # Plotly sizes its charts after they are drawn: read the boxes once they hold still.
+        charts = tab.locator('[data-testid="stPlotlyChart"]')
+        boxes = None
+        for _ in range(40):
+            seen = [charts.nth(0).bounding_box(), charts.nth(1).bounding_box()]
+            if seen == boxes:
+                break
+            boxes = seen
+            tab.wait_for_timeout(250)
+        funnel, compare = boxes
+        main = tab.locator('[data-testid="stMainBlockContainer"]').bounding_box()
+        if stacked:
+            assert compare["y"] >= funnel["y"] + funnel["height"], (funnel, compare)
+            assert funnel["width"] > 0.9 * main["width"] - 100, (funnel, main)
+        else:
+            assert abs(compare["y"] - funnel["y"]) < 5, (funnel, compare)
+            assert compare["x"] >= funnel["x"] + funnel["width"], (funnel, compare)
+        _screenshot(tab, f"funnel-{width}px-en.png")
+    finally:
+        context.close()
+
+
 def test_upload_through_the_file_input_imports_and_updates_the_funnel(
     empty_server: str, page
 ) -> None:
