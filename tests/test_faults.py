@@ -62,9 +62,11 @@ def reopen(ws: Workspace) -> None:
     assert import_file(ws, "seed.csv", SEED, ImportOptions()).import_id is None
 
 
-def run_child(code: str, timeout: float = 60, **kwargs) -> subprocess.Popen:
+def run_child(
+    code: str, timeout: float = 60, env: dict[str, str] | None = None, **kwargs
+) -> subprocess.Popen:
     """Start `python -c code` with the project importable; `code` is dedented."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "SHOPLENS_LANG": "en"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SHOPLENS_LANG": "en", **(env or {})}
     return subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(code)],
         cwd=ROOT,
@@ -195,14 +197,20 @@ def test_sigkill_at_random_moments_of_a_big_import(tmp_path: Path) -> None:
     assert "absent" in outcomes, outcomes
 
 
-def cli(ws: Workspace, path: Path, preexec=None, prelude: str = "") -> subprocess.CompletedProcess:
+def cli(
+    ws: Workspace,
+    path: Path,
+    preexec=None,
+    prelude: str = "",
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess:
     """`shoplens import PATH --workspace WS` in a child, optionally under resource limits."""
     code = f"""
         {prelude}
         from analytics.cli import main
         raise SystemExit(main(["import", {str(path)!r}, "--workspace", {str(ws.path)!r}]))
     """
-    child = run_child(code, preexec_fn=preexec)
+    child = run_child(code, preexec_fn=preexec, env=env)
     out, err = child.communicate(timeout=120)
     return subprocess.CompletedProcess(child.args, child.returncode, out, err)
 
@@ -327,3 +335,57 @@ def test_dashboard_reads_while_the_cli_imports(tmp_path: Path) -> None:
     # read may come before the last import's COMMIT.)
     with ws.connect() as con:
         assert con.execute("select count(*) from traffic").fetchone()[0] == 28 + 6 * 7 * 40
+
+
+def test_a_killed_import_leaves_a_scratch_folder_the_next_import_removes(tmp_path: Path) -> None:
+    """SIGKILL while `shoplens import` holds its private copy: the copy outlives the process
+    (nothing can remove it then); the next import that needs a scratch folder sweeps it away,
+    and leaves none of its own."""
+    ws = seeded_workspace(tmp_path / "ws")
+    (tmp_path / "big.csv").write_bytes(big_file())
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    env = {"TMPDIR": str(temp)}
+    small_enough = "import analytics.ingest.bulk_orders as b; b.MIN_BYTES = 1000"
+    killed = cli(
+        ws,
+        tmp_path / "big.csv",
+        prelude=f"""{small_enough}
+        import os, signal
+        b.prepare_orders_file = lambda *a: os.kill(os.getpid(), signal.SIGKILL)""",
+        env=env,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()
+    [left] = temp.glob("shoplens-*")
+    assert (left / "upload").read_bytes() == big_file()
+    now = time.time()
+    os.utime(left, (now - 120, now - 120))  # the sweep leaves a folder younger than a minute
+    again = cli(ws, tmp_path / "big.csv", prelude=small_enough, env=env)
+    assert again.returncode == 0, again.stderr.decode()
+    assert not left.exists()
+    assert list(temp.iterdir()) == []
+
+
+def test_sweep_removes_only_old_folders_of_processes_that_are_gone(tmp_path: Path) -> None:
+    from analytics.ingest import scratch
+
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], stdout=-1)
+    gone = int(ended.stdout)
+    names = {
+        "gone_old": f"shoplens-{gone}-abc",
+        "gone_young": f"shoplens-{gone}-def",
+        "mine_old": f"shoplens-{os.getpid()}-ghi",
+        "other_tool": f"othertool-{gone}-jkl",
+        "no_pid": "shoplens-x1y2z3",
+    }
+    now = time.time()
+    for key, name in names.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "upload").write_bytes(b"x")
+        age = 5 if key == "gone_young" else 3600
+        os.utime(tmp_path / name, (now - age, now - age))
+    removed = scratch.sweep(tmp_path, now=now)
+    assert removed == [tmp_path / names["gone_old"]]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        n for k, n in names.items() if k != "gone_old"
+    )
