@@ -2,7 +2,7 @@
 
 Generates seeded data into benchmarks/data/ (gitignored) once, then runs every measurement in
 a fresh `python benchmarks/run.py --child ...` process, so caches, imports and allocator state
-never carry over; each child reports its seconds and its own peak RSS (ru_maxrss).
+never carry over; each child reports its seconds and its own peak RSS (VmHWM).
 
 Cases:
   csv     1M-row Taobao-style orders CSV (UTF-8): `shoplens import` (`importer.import_path`) into
@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -38,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from peak import peak_rss_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -187,8 +187,7 @@ def child(what: str, path: str, extra: str) -> dict:
     else:
         raise SystemExit(f"unknown child {what}")
     seconds = time.perf_counter() - t0
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"seconds": seconds, "rss_mb": rss_mb}
+    return {"seconds": seconds, "rss_mb": peak_rss_mb()}
 
 
 def spawn(what: str, path: Path, extra: str = "") -> dict:
