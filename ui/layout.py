@@ -41,22 +41,44 @@ def header(topic: str, view: View) -> None:
         )
 
 
-# Below this width a chart of a pair goes under the other instead of beside it.
+# Below these widths a chart of a pair goes under the other, and a card to the next line.
 PAIR_MIN_PX = 420
+CARD_MIN_PX = 150
+# A card's value shrinks with the window down to 1.5rem, so "¥32.04万" fits five cards on a
+# 1280 px screen with the sidebar open (at Streamlit's 2.25rem it was cut to "¥32.0…").
+_CARD_VALUE_SIZE = "clamp(1.5rem, 2.2vw, 2.25rem)"
 
 
 def pair(key: str) -> tuple[Any, Any]:
     """Two containers side by side that stack when the page is too narrow for both.
 
     st.columns stack only on a phone-sized window: on an 800 px screen with the sidebar open
-    two charts got 240 px each, too little for a funnel with its stage names and rates. This
-    row wraps instead, each half at least `PAIR_MIN_PX` wide (the CSS finds the row by the
-    class Streamlit gives a keyed container, `st-key-<key>`).
+    two charts got 240 px each, too little for a funnel with its stage names and rates.
     """
-    width = f"flex: 1 1 {PAIR_MIN_PX}px; min-width: min({PAIR_MIN_PX}px, 100%);"
+    left, right = _wrapping_row(key, 2, PAIR_MIN_PX)
+    return left, right
+
+
+def cards(key: str, count: int, min_px: int = CARD_MIN_PX) -> list[Any]:
+    """`count` containers for metric cards in a row that wraps below `min_px` a card (less for
+    cards of short values, such as star ratings, so that six stay on one line).
+
+    In st.columns five cards on a 1366 px laptop cut the GMV to "¥32.0…", and on an 800 px
+    screen every value to one character.
+    """
+    value = f".st-key-{key} [data-testid='stMetricValue'] {{ font-size: {_CARD_VALUE_SIZE}; }}"
+    st.html(f"<style>{value}</style>")
+    return _wrapping_row(key, count, min_px, gap="small")
+
+
+def _wrapping_row(key: str, count: int, min_px: int, gap: str = "medium") -> list[Any]:
+    """`count` containers side by side, each at least `min_px` wide, wrapping onto more lines
+    when the page is narrower (the CSS finds the row by the class Streamlit gives a keyed
+    container, `st-key-<key>`)."""
+    width = f"flex: 1 1 {min_px}px; min-width: min({min_px}px, 100%);"
     st.html(f"<style>.st-key-{key} > div {{ {width} }}</style>")
-    row = st.container(horizontal=True, wrap=True, gap="medium", key=key)
-    return row.container(), row.container()
+    row = st.container(horizontal=True, wrap=True, gap=gap, key=key)
+    return [row.container() for _ in range(count)]
 
 
 def require_data(view: View, kinds: Iterable[str] = (), topic: str | None = None) -> None:
@@ -122,8 +144,7 @@ def kpi_text(name: str, value: Any, currency: str | None) -> str:
 
 def kpi_cards(comparison: Any, currency: str | None) -> None:
     """Five KPI cards (GMV, visitors, pay conversion, AOV, UV value) with change vs before."""
-    cards = st.columns(len(KPI_NAMES))
-    for card, name in zip(cards, KPI_NAMES, strict=True):
+    for card, name in zip(cards("kpi-cards", len(KPI_NAMES)), KPI_NAMES, strict=True):
         now = getattr(comparison.now, name, None)
         before = getattr(comparison.before, name, None)
         delta = columns.change_text((comparison.change or {}).get(name))
@@ -416,17 +437,17 @@ DSR_DIMENSIONS = ("description", "service", "logistics")
 
 def rating_cards(summary: Any) -> None:
     """Reviews, average stars, negative share and the three DSR scores."""
-    cards = st.columns(6)
-    cards[0].metric(t("ui.ratings.reviews"), f"{summary.reviews:,}", border=True)
-    cards[1].metric(
+    row = cards("rating-cards", 6, min_px=110)  # "4.61", "3.72%"
+    row[0].metric(t("ui.ratings.reviews"), f"{summary.reviews:,}", border=True)
+    row[1].metric(
         t("ui.ratings.average"),
         "—" if summary.average is None else f"{summary.average:.2f}",
         border=True,
     )
-    cards[2].metric(
+    row[2].metric(
         t("ui.ratings.negative_share"), columns.rate_text(summary.negative_share), border=True
     )
-    for card, dim in zip(cards[3:], DSR_DIMENSIONS, strict=True):
+    for card, dim in zip(row[3:], DSR_DIMENSIONS, strict=True):
         score = (summary.dsr or {}).get(dim)
         card.metric(t(f"ui.dsr.{dim}"), "—" if score is None else f"{score:.2f}", border=True)
 
@@ -471,23 +492,23 @@ def distribution_chart(distribution: pd.DataFrame) -> Any:
 
 def repeat_cards(summary: Any) -> None:
     """Customers, repeat rate, returning customer rate, returning revenue share, days to 2nd."""
-    cards = st.columns(5)
-    cards[0].metric(
+    row = cards("repeat-cards", 5)
+    row[0].metric(
         t("ui.repeat.customers"), columns.count_text(summary.customers, language()), border=True
     )
-    cards[1].metric(t("ui.repeat.repeat_rate"), columns.rate_text(summary.repeat_rate), border=True)
-    cards[2].metric(
+    row[1].metric(t("ui.repeat.repeat_rate"), columns.rate_text(summary.repeat_rate), border=True)
+    row[2].metric(
         t("ui.repeat.returning_rate"),
         columns.rate_text(summary.returning_customer_rate),
         border=True,
     )
-    cards[3].metric(
+    row[3].metric(
         t("ui.repeat.revenue_share"),
         columns.rate_text(summary.returning_revenue_share),
         border=True,
     )
     days = summary.median_days_to_second
-    cards[4].metric(
+    row[4].metric(
         t("ui.repeat.days_to_second"),
         "—" if days is None else t("ui.repeat.days", days=f"{days:.0f}"),
         border=True,

@@ -285,6 +285,31 @@ def test_funnel_and_its_comparison_stack_on_a_narrow_screen(
         context.close()
 
 
+@pytest.mark.parametrize("width", [800, 1280])
+def test_overview_kpi_values_are_never_cut_off(seeded_server: str, browser, width: int) -> None:
+    """The five KPI cards of the landing page: on a 1280 px laptop st.columns cut the GMV to
+    "¥32.0…" and at 800 px every value to one character (ui/layout.py `cards`)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": width, "height": 1000}, locale="zh-CN")
+    try:
+        tab = context.new_page()
+        tab.goto(f"{seeded_server}/overview?lang=zh")
+        tab.get_by_role("heading", name="总览", level=1).wait_for(timeout=RENDER_TIMEOUT_MS)
+        _settle(tab)
+        values = tab.locator('[data-testid="stMetricValue"]')
+        assert values.count() == 5
+        cut = tab.evaluate(
+            """() => [...document.querySelectorAll('[data-testid="stMetricValue"]')]
+                .flatMap(v => [v, ...v.querySelectorAll('*')])
+                .filter(e => e.scrollWidth > e.clientWidth + 1)
+                .map(e => e.textContent)"""
+        )
+        assert cut == [], cut
+        _screenshot(tab, f"overview-{width}px-zh.png")
+    finally:
+        context.close()
+
+
 def test_upload_through_the_file_input_imports_and_updates_the_funnel(
     empty_server: str, page
 ) -> None:
