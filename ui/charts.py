@@ -191,8 +191,8 @@ def funnel_chart(
         )
     )
     _layout(fig, title, height=360)
-    # The stage names get a left margin of their own too: automargin alone gives up on a
-    # narrow chart (two charts side by side on an 800 px screen) and cuts them off.
+    # The stage names get a left margin of their own too: on a chart a few hundred pixels wide
+    # automargin alone gives up and cuts them off.
     fig.update_layout(margin={"l": _FUNNEL_NAMES_PX, "r": _FUNNEL_RATES_PX})
     fig.update_xaxes(visible=False)
     # Long stage names push the bars, not off the chart; a name of several words goes on two
