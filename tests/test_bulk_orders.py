@@ -22,7 +22,7 @@ from analytics.ingest import bulk_orders, scratch
 from analytics.ingest.decode import is_utf8
 from analytics.ingest.model import ImportOptions, PreparedImport
 from analytics.ingest.prepare import prepare_import
-from analytics.ingest.text_table import is_plain
+from analytics.ingest.text_table import HEAD_BYTES, is_plain
 from analytics.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -341,6 +341,28 @@ def test_the_fast_path_declines_what_only_the_reference_reads(monkeypatch):
     }
     for label, data in cases.items():
         assert fast("orders.csv", data, monkeypatch) is None, label
+
+
+def test_a_quoted_head_is_declined_before_duckdb_reads_the_file(tmp_path, monkeypatch):
+    """A quoted export (the common reason to leave the fast path) is told by its head, so it
+    does not pay DuckDB's pass, which runs beside the whole-file check."""
+    read = []
+    monkeypatch.setattr(bulk_orders, "_read", lambda *a: read.append(a))
+    body = rows(300, seed=4)
+    quoted = [[f'"{c}"' if i == 8 else c for i, c in enumerate(r)] for r in body]
+    assert from_file("orders.csv", csv_bytes(HEADER, quoted), tmp_path, monkeypatch) is None
+    assert read == []
+
+
+@pytest.mark.parametrize("damage", [b'"', b"\xff", b"\x00", b"\r"])
+def test_damage_past_the_head_is_declined_by_the_check_beside_duckdb(damage, tmp_path, monkeypatch):
+    """Past the head only the chunked check sees it; DuckDB has read the file all the same."""
+    data = csv_bytes(HEADER, rows(4000, seed=5))
+    assert len(data) > 2 * HEAD_BYTES
+    at = data.index(b"\n", len(data) - 1000) + 1  # the start of a line near the end
+    damaged = data[:at] + data[at : at + 20] + damage + data[at + 20 :]
+    assert from_file("orders.csv", data, tmp_path, monkeypatch) is not None
+    assert from_file("orders.csv", damaged, tmp_path, monkeypatch) is None
 
 
 def test_a_gbk_export_takes_the_fast_path_and_matches(monkeypatch):

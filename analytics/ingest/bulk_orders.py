@@ -191,14 +191,20 @@ def prepare_orders_file(
     try:
         with scratch.folder(in_ram=False) as folder:
             if found.layout.codec == "utf-8":
-                utf8 = path if _is_plain_utf8(path) else None
                 encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+                # The chunked UTF-8 / plain check runs on the second core while DuckDB reads
+                # the file, and the file is taken only when both accept it. (A quoted export,
+                # the common reason to fail it, is already declined by its head.)
+                with ThreadPoolExecutor(max_workers=1) as checker:
+                    plain = checker.submit(_is_plain_utf8, path)
+                    columns = _read(path, found)
+                    if not plain.result():
+                        columns = None
             else:  # GB18030: written out as UTF-8 for DuckDB, chunk by chunk
                 utf8 = Path(folder) / "upload.csv"
-                if not _plain_gb18030_as_utf8(path, head, found, file, utf8):
-                    utf8 = None
+                ok = _plain_gb18030_as_utf8(path, head, found, file, utf8)
+                columns = _read(utf8, found) if ok else None
                 encoding = "gb18030"
-            columns = None if utf8 is None else _read(utf8, found)
     except (duckdb.Error, OSError):  # OSError: no room for the UTF-8 copy
         return None
     if columns is None:
@@ -398,8 +404,8 @@ class _Layout(NamedTuple):
 
 def _layout(data: bytes, file: str, delimiter: str | None) -> _Layout | None:
     """The layout of the first `HEAD_BYTES` (cut at a line end, where neither UTF-8 nor
-    GB18030 can be inside a character) when the header is on the first line and every header
-    cell is named; else None."""
+    GB18030 can be inside a character) when the header is on the first line, every header
+    cell is named and the head is plain (no quotes, no lone CR); else None."""
     start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     cut = data.rfind(b"\n", start, start + HEAD_BYTES)
     if cut <= start:
@@ -412,7 +418,9 @@ def _layout(data: bytes, file: str, delimiter: str | None) -> _Layout | None:
             continue
     else:
         return None
-    if head.startswith("sep="):  # Excel's delimiter hint: the reference path reads it
+    # Excel's delimiter hint, quotes or a lone CR: the reference path reads them. (The head
+    # stops before its last line's "\n", so it is put back for is_plain's CRLF count.)
+    if head.startswith("sep=") or not is_plain(head + "\n"):
         return None
     delimiter = delimiter or choose_delimiter(head, header_score)
     if not delimiter.isascii():
