@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -249,6 +250,22 @@ def test_chinese_text_renders_with_a_cjk_font(seeded_server: str, page) -> None:
     assert any("访问" in s for s in chart_text), chart_text[:20]
 
 
+@contextmanager
+def _page_at(browser, url: str, width: int, lang: str, title: str) -> Iterator[object]:
+    """`url` in a new tab `width` px wide, once its script run is over and its charts drawn."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    locale = "zh-CN" if lang == "zh" else "en-US"
+    context = browser.new_context(viewport={"width": width, "height": 1000}, locale=locale)
+    try:
+        tab = context.new_page()
+        tab.goto(f"{url}?lang={lang}")
+        tab.get_by_role("heading", name=title, level=1).wait_for(timeout=RENDER_TIMEOUT_MS)
+        _settle(tab)
+        yield tab
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize(("width", "stacked"), [(800, True), (1440, False)])
 def test_funnel_and_its_comparison_stack_on_a_narrow_screen(
     seeded_server: str, browser, width: int, stacked: bool
@@ -256,13 +273,7 @@ def test_funnel_and_its_comparison_stack_on_a_narrow_screen(
     """Side by side on a laptop; on an 800 px screen with the sidebar open each would get
     ~240 px (too narrow for the funnel's names, bars and rates), so the comparison goes under
     the funnel and the funnel keeps the whole width (ui/layout.py `pair`)."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    context = browser.new_context(viewport={"width": width, "height": 1000}, locale="en-US")
-    try:
-        tab = context.new_page()
-        tab.goto(f"{seeded_server}/funnel?lang=en")
-        tab.get_by_role("heading", name="Funnel", level=1).wait_for(timeout=RENDER_TIMEOUT_MS)
-        _settle(tab)
+    with _page_at(browser, f"{seeded_server}/funnel", width, "en", "Funnel") as tab:
         # Plotly sizes its charts after they are drawn: read the boxes once they hold still.
         charts = tab.locator('[data-testid="stPlotlyChart"]')
         boxes = None
@@ -281,23 +292,14 @@ def test_funnel_and_its_comparison_stack_on_a_narrow_screen(
             assert abs(compare["y"] - funnel["y"]) < 5, (funnel, compare)
             assert compare["x"] >= funnel["x"] + funnel["width"], (funnel, compare)
         _screenshot(tab, f"funnel-{width}px-en.png")
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("width", [800, 1280])
 def test_overview_kpi_values_are_never_cut_off(seeded_server: str, browser, width: int) -> None:
     """The five KPI cards of the landing page: on a 1280 px laptop st.columns cut the GMV to
     "¥32.0…" and at 800 px every value to one character (ui/layout.py `cards`)."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    context = browser.new_context(viewport={"width": width, "height": 1000}, locale="zh-CN")
-    try:
-        tab = context.new_page()
-        tab.goto(f"{seeded_server}/overview?lang=zh")
-        tab.get_by_role("heading", name="总览", level=1).wait_for(timeout=RENDER_TIMEOUT_MS)
-        _settle(tab)
-        values = tab.locator('[data-testid="stMetricValue"]')
-        assert values.count() == 5
+    with _page_at(browser, f"{seeded_server}/overview", width, "zh", "总览") as tab:
+        assert tab.locator('[data-testid="stMetricValue"]').count() == 5
         cut = tab.evaluate(
             """() => [...document.querySelectorAll('[data-testid="stMetricValue"]')]
                 .flatMap(v => [v, ...v.querySelectorAll('*')])
@@ -306,8 +308,6 @@ def test_overview_kpi_values_are_never_cut_off(seeded_server: str, browser, widt
         )
         assert cut == [], cut
         _screenshot(tab, f"overview-{width}px-zh.png")
-    finally:
-        context.close()
 
 
 def test_upload_through_the_file_input_imports_and_updates_the_funnel(
