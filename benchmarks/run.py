@@ -163,7 +163,7 @@ def _typed_into_file(path: Path, db: str, order_rules: bool = False) -> None:
         sql = (
             f"select * replace (case when {negative} then 'cancelled' else {status} end as status,"
             f" case when {negative} then 0 else pay_amount end as pay_amount),"
-            f" paid_at is not null and not {negative}"
+            f" (paid_at is not null or coalesce({status} = 'paid', false)) and not {negative}"
             f" and coalesce({status} not in ('cancelled', 'refunded'), true) as is_paid"
             f" from ({sql}) where case when _ok then true else error('declined') end"
         )
