@@ -342,7 +342,8 @@ def test_a_killed_import_leaves_a_scratch_folder_the_next_import_removes(tmp_pat
     (nothing can remove it then); the next import that needs a scratch folder sweeps it away,
     and leaves none of its own."""
     ws = seeded_workspace(tmp_path / "ws")
-    (tmp_path / "big.csv").write_bytes(big_file())
+    data = big_file()
+    (tmp_path / "big.csv").write_bytes(data)
     temp = tmp_path / "temp"
     temp.mkdir()
     env = {"TMPDIR": str(temp)}
@@ -357,7 +358,7 @@ def test_a_killed_import_leaves_a_scratch_folder_the_next_import_removes(tmp_pat
     )
     assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()
     [left] = temp.glob("shoplens-*")
-    assert (left / "upload").read_bytes() == big_file()
+    assert (left / "upload").read_bytes() == data
     now = time.time()
     os.utime(left, (now - 120, now - 120))  # the sweep leaves a folder younger than a minute
     again = cli(ws, tmp_path / "big.csv", prelude=small_enough, env=env)
